@@ -41,7 +41,8 @@ export function resolveEncryptionKey(
     }
   };
   if (existsSync(file)) {
-    const key = decodeKey(onFile(() => readFileSync(file, 'utf8')), file);
+    // Possibly created by another start a moment ago, its one write not in yet (an empty file).
+    const key = readKeyBeingWritten(file, onFile);
     tightenToOwnerOnly(file);
     return key;
   }
@@ -67,11 +68,14 @@ export function resolveEncryptionKey(
   return decodeKey(readFileSync(file, 'utf8'), file);
 }
 
-/** The key file another process has just created: read until its one write is in (a moment). */
+/**
+ * The key file, which another process may have just created: read until its one write is in (a
+ * moment). A key file someone wrote without a final newline is read as it is once it is not empty.
+ */
 function readKeyBeingWritten(file: string, onFile: <T>(run: () => T) => T): Uint8Array {
   for (let tries = 0; ; tries++) {
     const text = onFile(() => readFileSync(file, 'utf8'));
-    if (text.endsWith('\n') || tries >= 100) return decodeKey(text, file);
+    if (text.endsWith('\n') || (text !== '' && tries > 0) || tries >= 100) return decodeKey(text, file);
     Bun.sleepSync(10);
   }
 }

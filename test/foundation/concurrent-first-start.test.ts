@@ -1,6 +1,6 @@
 import { Database } from 'bun:sqlite';
 import { expect, setDefaultTimeout, test } from 'bun:test';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embeddedMigrations } from '../../src/db/migrations.gen';
@@ -81,6 +81,27 @@ test('processes that generate the key file at the same moment all end up with th
   const keys = await Promise.all(procs.map(async (p) => [await p.exited, (await new Response(p.stdout).text()).trim(), await new Response(p.stderr).text()] as const));
   const onFile = (await Bun.file(join(dir, 'encryption.key')).text()).trim();
   expect(keys).toEqual(procs.map(() => [0, onFile, ''] as const));
+});
+
+test('a start that finds the key file another start has just created, still empty, waits for its key (it failed: "must be 32 bytes")', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gg-empty-key-'));
+  const dbPath = join(dir, 'gophergate.db');
+  // The other start, caught between its exclusive create and its one write.
+  writeFileSync(join(dir, 'encryption.key'), '', { mode: 0o600 });
+  const script = `
+    import { resolveEncryptionKey } from './src/crypto/encryption-key';
+    console.log('reading');
+    console.log(Buffer.from(resolveEncryptionKey(undefined, process.argv[1], () => {})).toString('hex'));
+  `;
+  const proc = Bun.spawn(['bun', '-e', script, dbPath], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' });
+  const out = proc.stdout.getReader();
+  expect(new TextDecoder().decode((await out.read()).value)).toStartWith('reading');
+  const key = 'ab'.repeat(32);
+  await Bun.sleep(100); // its first read has found the file empty by now (it retries for up to 1 s)
+  writeFileSync(join(dir, 'encryption.key'), `${key}\n`);
+  let rest = '';
+  for (let r = await out.read(); !r.done; r = await out.read()) rest += new TextDecoder().decode(r.value);
+  expect([await proc.exited, rest.trim(), await new Response(proc.stderr).text()]).toEqual([0, key, '']);
 });
 
 test('a start that opens a new file while another process holds its first lock waits for it (switching to WAL is no instant SQLITE_BUSY)', async () => {
