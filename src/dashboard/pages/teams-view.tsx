@@ -80,9 +80,21 @@ function FindForm(props: { q: string }) {
   );
 }
 
-function TeamRow(props: { t: TeamView; admin: boolean; clientNames: Map<number, string> }) {
+/** The keys a page's team rows name, by id: each key's name, and whether it was revoked. */
+export type TeamMembers = Map<number, { name: string; revoked: boolean }>;
+
+/**
+ * A key named in a team's row. A revoked one says so: a team keeps its revoked keys (their spend
+ * is the team's), and the row named a key revoked a moment ago as if it still called.
+ */
+function MemberName(props: { name: string; revoked: boolean }) {
+  if (!props.revoked) return <span class="clip" title={props.name} safe>{props.name}</span>;
+  return <span class="muted" data-revoked><span class="clip" title={`${props.name} (revoked)`} safe>{props.name}</span> (revoked)</span>;
+}
+
+function TeamRow(props: { t: TeamView; admin: boolean; members: TeamMembers }) {
   const { t, admin } = props;
-  const members = t.client_ids.slice(0, MEMBERS_SHOWN).map((id) => props.clientNames.get(id) ?? `#${id}`);
+  const members = t.client_ids.slice(0, MEMBERS_SHOWN).map((id) => props.members.get(id) ?? { name: `#${id}`, revoked: false });
   const more = t.client_ids.length - members.length;
   // One <tbody> per team: its row, and its editor on a row of its own under it (EditorRow).
   return (
@@ -92,7 +104,7 @@ function TeamRow(props: { t: TeamView; admin: boolean; clientNames: Map<number, 
       <td><LimitSummary v={valuesOf(t)} /></td>
       <td class="team-budget"><BudgetBar spendUsd={t.spend_usd} budgetUsd={t.budget_usd} period={t.budget_period} /></td>
       <td class="small team-keys">
-        {members.length ? members.map((m, i) => <>{i ? ', ' : ''}<span class="clip" title={m} safe>{m}</span></>) : '—'}
+        {members.length ? members.map((m, i) => <>{i ? ', ' : ''}<MemberName {...m} /></>) : '—'}
         {more > 0 ? <span class="muted">{` and ${more.toLocaleString('en-US')} more`}</span> : ''}
       </td>
       {admin ? (
@@ -118,7 +130,7 @@ function TeamRow(props: { t: TeamView; admin: boolean; clientNames: Map<number, 
 }
 
 /** Everything below the header; changes swap this whole section. */
-export function TeamsSection(props: { page: TeamsPage; admin: boolean; clientNames: Map<number, string>; errors?: string[]; warning?: string | null }) {
+export function TeamsSection(props: { page: TeamsPage; admin: boolean; members: TeamMembers; errors?: string[]; warning?: string | null }) {
   const { page, admin } = props;
   const teams = page.rows;
   return (
@@ -140,7 +152,7 @@ export function TeamsSection(props: { page: TeamsPage; admin: boolean; clientNam
               <thead>
                 <tr>{TEAM_COLUMNS.map((title) => <th>{title}</th>)}{admin ? <th></th> : ''}</tr>
               </thead>
-              {teams.map((t) => <TeamRow t={t} admin={admin} clientNames={props.clientNames} />)}
+              {teams.map((t) => <TeamRow t={t} admin={admin} members={props.members} />)}
             </table>
           </div>
           <TeamsPager page={page} />
@@ -150,7 +162,7 @@ export function TeamsSection(props: { page: TeamsPage; admin: boolean; clientNam
   );
 }
 
-export function TeamsView(props: { page: TeamsPage; admin: boolean; clientNames: Map<number, string> }) {
+export function TeamsView(props: { page: TeamsPage; admin: boolean; members: TeamMembers }) {
   return (
     <div class="page" data-page="teams">
       <PageHeader title="Teams" subtitle="Groups of client keys with shared limits: allowed models, a budget, requests and tokens per minute." />
