@@ -14,7 +14,7 @@ const EMPTY: LimitValues = { models: null, budgetUsd: null, budgetPeriod: 'month
 /** Where the "New team" form shows why a team was not created (the form keeps what was typed). */
 export const TEAM_CREATE_ERRORS = 'team-create-errors';
 
-function CreateForm(props: { errors?: string[] }) {
+function CreateForm(props: { errors?: string[]; notice?: string }) {
   return (
     <form id="team-create" {...postTo('/teams')} hx-target="#teams-section" hx-swap="outerHTML">
       <div class="inline-form">
@@ -23,7 +23,8 @@ function CreateForm(props: { errors?: string[] }) {
       </div>
       <LimitInputs v={EMPTY} idPrefix="team-new" />
       <button type="submit" class="btn primary">Create team</button>
-      <div id={TEAM_CREATE_ERRORS}><FormErrors errors={props.errors} /></div>
+      {/* The notice in the errors' slot: a failed create that follows replaces it. */}
+      <div id={TEAM_CREATE_ERRORS}><FormErrors errors={props.errors} />{props.notice ? <p class="saved" role="status" safe>{props.notice}</p> : ''}</div>
     </form>
   );
 }
@@ -130,12 +131,21 @@ function TeamRow(props: { t: TeamView; admin: boolean; members: TeamMembers }) {
 }
 
 /** Everything below the header; changes swap this whole section. */
-export function TeamsSection(props: { page: TeamsPage; admin: boolean; members: TeamMembers; errors?: string[]; warning?: string | null }) {
+/**
+ * What a create says: the list is by name, a page at a time (and maybe filtered), so the new team
+ * is often not among the rows shown, and the form emptied with nothing else changed.
+ */
+function createdNotice(page: TeamsPage, created: { id: number; name: string }): string {
+  const shown = page.rows.some((t) => t.id === created.id);
+  return `Created team '${created.name}'.${shown ? '' : ' It is not on this page of the list: Find team finds it by name.'}`;
+}
+
+export function TeamsSection(props: { page: TeamsPage; admin: boolean; members: TeamMembers; errors?: string[]; warning?: string | null; created?: { id: number; name: string } }) {
   const { page, admin } = props;
   const teams = page.rows;
   return (
     <div id="teams-section">
-      {admin ? <Card><CreateForm errors={props.errors} /></Card> : ''}
+      {admin ? <Card><CreateForm errors={props.errors} notice={props.created ? createdNotice(page, props.created) : undefined} /></Card> : ''}
       <ModelNamesWarning text={props.warning} />
       {/* Above the table, after New team: an admin's first stop on the page stays the create form. */}
       {teams.length > 0 || page.q || page.afterId !== null ? <FindForm q={page.q} /> : ''}

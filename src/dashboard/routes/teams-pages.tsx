@@ -41,8 +41,8 @@ async function teamsPage(ctx: AppContext, at: { q: string; afterId: number | nul
 /** The Teams page: list with spend against budget, a page at a time; admins create, edit and delete. */
 export function teamsPages(ctx: AppContext) {
   // A change answers with the page it was made on (HTMX sends the page's address in hx-current-url).
-  const section = async (request: Request, errors?: string[], warning?: string | null) =>
-    fragment(<TeamsSection {...await teamsPage(ctx, pageOf(request.headers.get('hx-current-url')))} admin errors={errors} warning={warning} />, errors);
+  const section = async (request: Request, errors?: string[], warning?: string | null, created?: { id: number; name: string }) =>
+    fragment(<TeamsSection {...await teamsPage(ctx, pageOf(request.headers.get('hx-current-url')))} admin errors={errors} warning={warning} created={created} />, errors);
 
   return new Elysia({ name: 'dashboard-teams-pages' })
     .use(pageGuard(ctx))
@@ -55,7 +55,7 @@ export function teamsPages(ctx: AppContext) {
     }, pageRoute())
     .post('/teams', async ({ body, request }) => {
       const r = await attempt(() => createTeam(ctx, { name: field(body, 'name'), ...limitInputFromForm(body, 'team') }));
-      return r.ok ? section(request, undefined, await modelNamesWarning(ctx, r.value.models)) : formErrorsInto(TEAM_CREATE_ERRORS, r);
+      return r.ok ? section(request, undefined, await modelNamesWarning(ctx, r.value.models), r.value) : formErrorsInto(TEAM_CREATE_ERRORS, r);
     }, adminRoute())
     .post('/teams/:id', async ({ body, params, request }) => {
       const r = await attempt(() => updateTeam(ctx, idOf(params), { name: field(body, 'name'), ...limitInputFromForm(body, 'team') }));
