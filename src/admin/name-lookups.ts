@@ -61,11 +61,17 @@ export async function teamIdByName(deps: AdminDeps, typed: string, param: string
   throw badRequest(`No team is named '${shownValue(name, ID_CHARS)}'; pick one from the list, or create it on the Teams page first.`, param);
 }
 
-/** Names of the given client keys (the rows a page shows), not of every key. */
-export async function clientNamesOf(deps: AdminDeps, ids: readonly (number | null | undefined)[]): Promise<Map<number, string>> {
+/** Names of the given client keys (the rows a page shows), not of every key, and whether each is revoked. */
+export async function clientKeysOf(deps: AdminDeps, ids: readonly (number | null | undefined)[]): Promise<Map<number, { name: string; revoked: boolean }>> {
   const want = distinctIds(ids);
   if (!want.length) return new Map();
-  return new Map((await deps.db.select({ id: clients.id, name: clients.name }).from(clients).where(inArray(clients.id, want))).map((c) => [c.id, c.name]));
+  const rows = await deps.db.select({ id: clients.id, name: clients.name, revoked: clients.revoked }).from(clients).where(inArray(clients.id, want));
+  return new Map(rows.map((c) => [c.id, { name: c.name, revoked: c.revoked }]));
+}
+
+/** Names of the given client keys (the rows a page shows), not of every key. */
+export async function clientNamesOf(deps: AdminDeps, ids: readonly (number | null | undefined)[]): Promise<Map<number, string>> {
+  return new Map([...(await clientKeysOf(deps, ids))].map(([id, k]) => [id, k.name]));
 }
 
 /** At most `limit` client keys (id, name) whose name starts with `prefix` (case-insensitive), by name then newest. */

@@ -24,8 +24,10 @@ export const FIELD_LABELS = {
 
 /** The Logs filters' labels, by the /api/logs param each is read as. */
 export const LOG_FILTER_LABELS = {
-  from: 'From',
-  to: 'To',
+  // The zone in the label, as Expires (UTC): a datetime-local picker offers the reader's own
+  // clock (its "now" is local), and the filter reads the time as UTC.
+  from: 'From (UTC)',
+  to: 'To (UTC)',
   client_id: 'Client',
   team: 'Team',
   provider: 'Provider',

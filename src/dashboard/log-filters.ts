@@ -27,7 +27,7 @@ export function logFilterFrom(f: LogFilters, beforeId: string | undefined, limit
       }),
     };
   } catch (err) {
-    // In the filters' words ("From must be earlier than To."), not /api/logs' param names; `field`:
+    // In the filters' words ("From (UTC) must be earlier than To (UTC)."), not /api/logs' param names; `field`:
     // the form field it is about (client_id is the form's `client`), shown under it.
     if (!(err instanceof ApiError)) return { ok: false, error: (err as Error).message, field: null };
     return { ok: false, error: inFormTerms(err.message, err.param, LOG_FILTER_LABELS), field: err.param === 'client_id' ? 'client' : err.param };

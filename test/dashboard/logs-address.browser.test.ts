@@ -72,13 +72,13 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Logs page addresses in
     await page.goto(`${env.gw.url}/logs?from=garbage`);
     await page.waitForSelector('#main [data-page="logs"] .form-errors');
     // Named by the filter's label, not /api/logs' param.
-    expect(await page.textContent('.form-errors')).toStartWith("From must be epoch milliseconds, an ISO 8601 date");
+    expect(await page.textContent('.form-errors')).toStartWith("From (UTC) must be epoch milliseconds, an ISO 8601 date");
     expect(await page.inputValue('input[name=from]')).toBe('');
     // Chromium warns when a page puts a value a datetime-local field cannot hold into it.
     expect(warnings.filter((w) => /does not conform|specified value/i.test(w))).toEqual([]);
     await page.goto(`${env.gw.url}/logs?from=2024-01-02T00:00&to=2024-01-01T00:00`);
     await page.waitForSelector('#main [data-page="logs"] .form-errors');
-    expect(await page.textContent('.form-errors')).toBe('From must be earlier than To.');
+    expect(await page.textContent('.form-errors')).toBe('From (UTC) must be earlier than To (UTC).');
     // A time in another accepted spelling is shown as the UTC time it means.
     await page.goto(`${env.gw.url}/logs?from=2024-01-02T03:04:05Z`);
     await page.waitForSelector('#main [data-page="logs"]');
@@ -91,7 +91,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Logs page addresses in
     const placement = (field: string) => refusalAt(page, '#main form.filters', field);
     await page.goto(`${env.gw.url}/logs?from=2024-01-02T00:00&to=2024-01-01T00:00`);
     await page.waitForSelector('#main [data-page="logs"] .form-errors');
-    expect(await placement('from')).toMatchObject({ invalid: 'true', message: 'From must be earlier than To.', underField: true });
+    expect(await placement('from')).toMatchObject({ invalid: 'true', message: 'From (UTC) must be earlier than To (UTC).', underField: true });
     // Picked from the filter, as a person would: the message moves to the Client field.
     await page.fill('#logs-from', '');
     await page.fill('#logs-client', 'nobody-by-that-name');

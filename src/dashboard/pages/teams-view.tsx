@@ -14,7 +14,7 @@ const EMPTY: LimitValues = { models: null, budgetUsd: null, budgetPeriod: 'month
 /** Where the "New team" form shows why a team was not created (the form keeps what was typed). */
 export const TEAM_CREATE_ERRORS = 'team-create-errors';
 
-function CreateForm(props: { errors?: string[] }) {
+function CreateForm(props: { errors?: string[]; notice?: string }) {
   return (
     <form id="team-create" {...postTo('/teams')} hx-target="#teams-section" hx-swap="outerHTML">
       <div class="inline-form">
@@ -23,7 +23,8 @@ function CreateForm(props: { errors?: string[] }) {
       </div>
       <LimitInputs v={EMPTY} idPrefix="team-new" />
       <button type="submit" class="btn primary">Create team</button>
-      <div id={TEAM_CREATE_ERRORS}><FormErrors errors={props.errors} /></div>
+      {/* The notice in the errors' slot: a failed create that follows replaces it. */}
+      <div id={TEAM_CREATE_ERRORS}><FormErrors errors={props.errors} />{props.notice ? <p class="saved" role="status" safe>{props.notice}</p> : ''}</div>
     </form>
   );
 }
@@ -80,9 +81,21 @@ function FindForm(props: { q: string }) {
   );
 }
 
-function TeamRow(props: { t: TeamView; admin: boolean; clientNames: Map<number, string> }) {
+/** The keys a page's team rows name, by id: each key's name, and whether it was revoked. */
+export type TeamMembers = Map<number, { name: string; revoked: boolean }>;
+
+/**
+ * A key named in a team's row. A revoked one says so: a team keeps its revoked keys (their spend
+ * is the team's), and the row named a key revoked a moment ago as if it still called.
+ */
+function MemberName(props: { name: string; revoked: boolean }) {
+  if (!props.revoked) return <span class="clip" title={props.name} safe>{props.name}</span>;
+  return <span class="muted" data-revoked><span class="clip" title={`${props.name} (revoked)`} safe>{props.name}</span> (revoked)</span>;
+}
+
+function TeamRow(props: { t: TeamView; admin: boolean; members: TeamMembers }) {
   const { t, admin } = props;
-  const members = t.client_ids.slice(0, MEMBERS_SHOWN).map((id) => props.clientNames.get(id) ?? `#${id}`);
+  const members = t.client_ids.slice(0, MEMBERS_SHOWN).map((id) => props.members.get(id) ?? { name: `#${id}`, revoked: false });
   const more = t.client_ids.length - members.length;
   // One <tbody> per team: its row, and its editor on a row of its own under it (EditorRow).
   return (
@@ -92,7 +105,7 @@ function TeamRow(props: { t: TeamView; admin: boolean; clientNames: Map<number, 
       <td><LimitSummary v={valuesOf(t)} /></td>
       <td class="team-budget"><BudgetBar spendUsd={t.spend_usd} budgetUsd={t.budget_usd} period={t.budget_period} /></td>
       <td class="small team-keys">
-        {members.length ? members.map((m, i) => <>{i ? ', ' : ''}<span class="clip" title={m} safe>{m}</span></>) : '—'}
+        {members.length ? members.map((m, i) => <>{i ? ', ' : ''}<MemberName {...m} /></>) : '—'}
         {more > 0 ? <span class="muted">{` and ${more.toLocaleString('en-US')} more`}</span> : ''}
       </td>
       {admin ? (
@@ -118,12 +131,21 @@ function TeamRow(props: { t: TeamView; admin: boolean; clientNames: Map<number, 
 }
 
 /** Everything below the header; changes swap this whole section. */
-export function TeamsSection(props: { page: TeamsPage; admin: boolean; clientNames: Map<number, string>; errors?: string[]; warning?: string | null }) {
+/**
+ * What a create says: the list is by name, a page at a time (and maybe filtered), so the new team
+ * is often not among the rows shown, and the form emptied with nothing else changed.
+ */
+function createdNotice(page: TeamsPage, created: { id: number; name: string }): string {
+  const shown = page.rows.some((t) => t.id === created.id);
+  return `Created team '${created.name}'.${shown ? '' : ' It is not on this page of the list: Find team finds it by name.'}`;
+}
+
+export function TeamsSection(props: { page: TeamsPage; admin: boolean; members: TeamMembers; errors?: string[]; warning?: string | null; created?: { id: number; name: string } }) {
   const { page, admin } = props;
   const teams = page.rows;
   return (
     <div id="teams-section">
-      {admin ? <Card><CreateForm errors={props.errors} /></Card> : ''}
+      {admin ? <Card><CreateForm errors={props.errors} notice={props.created ? createdNotice(page, props.created) : undefined} /></Card> : ''}
       <ModelNamesWarning text={props.warning} />
       {/* Above the table, after New team: an admin's first stop on the page stays the create form. */}
       {teams.length > 0 || page.q || page.afterId !== null ? <FindForm q={page.q} /> : ''}
@@ -140,7 +162,7 @@ export function TeamsSection(props: { page: TeamsPage; admin: boolean; clientNam
               <thead>
                 <tr>{TEAM_COLUMNS.map((title) => <th>{title}</th>)}{admin ? <th></th> : ''}</tr>
               </thead>
-              {teams.map((t) => <TeamRow t={t} admin={admin} clientNames={props.clientNames} />)}
+              {teams.map((t) => <TeamRow t={t} admin={admin} members={props.members} />)}
             </table>
           </div>
           <TeamsPager page={page} />
@@ -150,7 +172,7 @@ export function TeamsSection(props: { page: TeamsPage; admin: boolean; clientNam
   );
 }
 
-export function TeamsView(props: { page: TeamsPage; admin: boolean; clientNames: Map<number, string> }) {
+export function TeamsView(props: { page: TeamsPage; admin: boolean; members: TeamMembers }) {
   return (
     <div class="page" data-page="teams">
       <PageHeader title="Teams" subtitle="Groups of client keys with shared limits: allowed models, a budget, requests and tokens per minute." />

@@ -1,7 +1,7 @@
 /** @jsxImportSource #html */
 import { Elysia } from 'elysia';
 import { decimalId } from '../../admin/decimal-id';
-import { clientNamesOf, teamChoices } from '../../admin/name-lookups';
+import { clientKeysOf, teamChoices } from '../../admin/name-lookups';
 import { createTeam, deleteTeam, listTeams, updateTeam } from '../../admin/teams-service';
 import type { AppContext } from '../../context';
 import { ApiError } from '../../errors/api-error';
@@ -11,7 +11,7 @@ import { limitInputFromForm } from '../limit-form';
 import { modelNamesWarning } from '../model-names-check';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
 import { pageQuery } from '../page-address';
-import { MEMBERS_SHOWN, TEAM_CREATE_ERRORS, teamErrorSlot, TeamsSection, TeamsView, type TeamsPage } from '../pages/teams-view';
+import { MEMBERS_SHOWN, TEAM_CREATE_ERRORS, teamErrorSlot, TeamsSection, TeamsView, type TeamMembers, type TeamsPage } from '../pages/teams-view';
 import { CHOICES_SHOWN, choicePrefix, choicesResponse, teamChoiceList } from '../components/choices';
 
 /** Teams a page: each row costs a members and a spend lookup, so 5,000 teams are not read at once. */
@@ -24,7 +24,7 @@ function pageOf(url: string | null | undefined): { q: string; afterId: number | 
 }
 
 /** One page of teams with the names of the keys each row shows; a cursor team deleted since starts over. */
-async function teamsPage(ctx: AppContext, at: { q: string; afterId: number | null }): Promise<{ page: TeamsPage; clientNames: Map<number, string> }> {
+async function teamsPage(ctx: AppContext, at: { q: string; afterId: number | null }): Promise<{ page: TeamsPage; members: TeamMembers }> {
   let listed;
   try {
     listed = await listTeams(ctx, { limit: PAGE_SIZE + 1, cursor: at.afterId ?? undefined, prefix: at.q });
@@ -34,15 +34,15 @@ async function teamsPage(ctx: AppContext, at: { q: string; afterId: number | nul
     listed = await listTeams(ctx, { limit: PAGE_SIZE + 1, prefix: at.q });
   }
   const rows = listed.slice(0, PAGE_SIZE);
-  const clientNames = await clientNamesOf(ctx, rows.flatMap((t) => t.client_ids.slice(0, MEMBERS_SHOWN)));
-  return { page: { rows, afterId: at.afterId, nextAfterId: listed.length > PAGE_SIZE ? rows.at(-1)!.id : null, q: at.q }, clientNames };
+  const members = await clientKeysOf(ctx, rows.flatMap((t) => t.client_ids.slice(0, MEMBERS_SHOWN)));
+  return { page: { rows, afterId: at.afterId, nextAfterId: listed.length > PAGE_SIZE ? rows.at(-1)!.id : null, q: at.q }, members };
 }
 
 /** The Teams page: list with spend against budget, a page at a time; admins create, edit and delete. */
 export function teamsPages(ctx: AppContext) {
   // A change answers with the page it was made on (HTMX sends the page's address in hx-current-url).
-  const section = async (request: Request, errors?: string[], warning?: string | null) =>
-    fragment(<TeamsSection {...await teamsPage(ctx, pageOf(request.headers.get('hx-current-url')))} admin errors={errors} warning={warning} />, errors);
+  const section = async (request: Request, errors?: string[], warning?: string | null, created?: { id: number; name: string }) =>
+    fragment(<TeamsSection {...await teamsPage(ctx, pageOf(request.headers.get('hx-current-url')))} admin errors={errors} warning={warning} created={created} />, errors);
 
   return new Elysia({ name: 'dashboard-teams-pages' })
     .use(pageGuard(ctx))
@@ -55,7 +55,7 @@ export function teamsPages(ctx: AppContext) {
     }, pageRoute())
     .post('/teams', async ({ body, request }) => {
       const r = await attempt(() => createTeam(ctx, { name: field(body, 'name'), ...limitInputFromForm(body, 'team') }));
-      return r.ok ? section(request, undefined, await modelNamesWarning(ctx, r.value.models)) : formErrorsInto(TEAM_CREATE_ERRORS, r);
+      return r.ok ? section(request, undefined, await modelNamesWarning(ctx, r.value.models), r.value) : formErrorsInto(TEAM_CREATE_ERRORS, r);
     }, adminRoute())
     .post('/teams/:id', async ({ body, params, request }) => {
       const r = await attempt(() => updateTeam(ctx, idOf(params), { name: field(body, 'name'), ...limitInputFromForm(body, 'team') }));
