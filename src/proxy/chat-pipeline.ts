@@ -165,6 +165,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     signal: opts.signal,
     settledOnReturn: answeredWhole,
     earlier: opts.earlier,
+    requestId,
   });
   if (!walk.ok) throw recordFailure(ctx, meta, { decision, walk }, walk.error);
 
