@@ -237,7 +237,7 @@ export class MemoryLimitCounters implements LimitCounters {
 
   coverTry(requestId: string, billed: number, now: number): boolean {
     const res = this.reservations.get(requestId);
-    if (!res || res.tries > billed) return true;
+    if (!res || res.tries > billed || !res.scopes.some((l) => l.budgetUsd !== null)) return true;
     const add = res.perTry * (billed + 1 - res.tries);
     // Checked in every budget before any grows, as in admit: a refusal leaves no trace.
     for (let i = 0; i < res.scopes.length; i++) {
