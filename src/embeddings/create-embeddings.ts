@@ -102,6 +102,7 @@ export async function createEmbeddings(
     if (snap.groups.has(req.model)) decision = targetsForEmbeddings(decision, inputs);
     walk = await walkTargets(ctx, decision, (t, settings) => embedOn(ctx, t, settings, req, inputs, { signal: opts.signal, clock, apiKey: settings.apiKey }), {
       signal: opts.signal,
+      requestId,
     });
     if (!walk.ok) throw walk.error;
     const { value: result, target } = walk;

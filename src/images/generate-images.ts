@@ -64,7 +64,7 @@ export async function generateImages(
       // Every image API answers an object; anything else would reach the client as a 200 `null`.
       if (json === null || typeof json !== 'object' || Array.isArray(json)) throw notAnObject(t.provider, json, 'an images object');
       return plan.parse(json, text);
-    }, { signal: opts.signal });
+    }, { signal: opts.signal, requestId });
     if (!walk.ok) throw walk.error;
     const { value: result, target } = walk;
     const overheadMs = clock.overhead();

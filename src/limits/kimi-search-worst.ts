@@ -6,7 +6,7 @@
  *   (`{"search_result":{"search_id":…},"usage":{"total_tokens":N}}`), is billed the search's content
  *   as prompt tokens: Kimi reads it by its id, so the body shows a few bytes of it.
  */
-import { KIMI_WEB_SEARCH_USD } from '../providers/moonshot/kimi-web-search';
+import { KIMI_WEB_SEARCH_USD, searchResultTokens } from '../providers/moonshot/kimi-web-search';
 import { BUILTIN_TOOL } from '../providers/shared/builtin-tools';
 
 const WEB_SEARCH = '$web_search';
@@ -33,36 +33,13 @@ export function offersKimiSearch(body: Record<string, unknown>): boolean {
   return false;
 }
 
-/** The stated content tokens of one `$web_search` result (`usage.total_tokens` of its JSON), 0 when unreadable. */
-function statedTokens(content: unknown): number {
-  if (typeof content !== 'string' || !content.includes('total_tokens')) return 0;
-  try {
-    const n = JSON.parse(content)?.usage?.total_tokens;
-    return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : 0;
-  } catch {
-    return 0;
-  }
-}
-
 /**
  * Prompt tokens the `$web_search` results a chat body sends back bring in at Kimi beyond their bytes:
- * each tool message answering a `$web_search` call of an earlier assistant turn (by its
- * tool_call_id, or named `$web_search`) counts the larger of its stated tokens and
+ * each result (kimi-web-search.ts searchResultTokens) counts the larger of its stated tokens and
  * KIMI_SEARCH_CONTENT_TOKENS. 0 for a conversation without one.
  */
 export function kimiSearchContentTokens(body: Record<string, unknown>): number {
-  const messages = body.messages;
-  if (!Array.isArray(messages)) return 0;
-  let ids: string[] | null = null;
-  let tokens = 0;
-  for (const m of messages as any[]) {
-    if (m?.role === 'assistant' && Array.isArray(m.tool_calls)) {
-      for (const c of m.tool_calls) if (c?.function?.name === WEB_SEARCH && typeof c.id === 'string') (ids ??= []).push(c.id);
-    } else if (m?.role === 'tool' && (m.name === WEB_SEARCH || (ids !== null && ids.includes(m.tool_call_id)))) {
-      tokens += Math.max(statedTokens(m.content), KIMI_SEARCH_CONTENT_TOKENS);
-    }
-  }
-  return tokens;
+  return searchResultTokens(body, KIMI_SEARCH_CONTENT_TOKENS);
 }
 
 /**

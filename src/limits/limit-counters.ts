@@ -82,6 +82,15 @@ export interface LimitCounters {
    * a reservation; a shared store that cannot answer leaves it to `settle`.
    */
   trimTokens(requestId: string, tokens: number): MaybePromise<void>;
+  /**
+   * Whether a request whose walk already had `billed` tries the providers bill (a stream broken
+   * off after its usage, a body cut mid-way) may make one more: each try may cost what was reserved
+   * at admission, so the reservation must hold `billed + 1` of it. Grown to that in one atomic step
+   * where every budget of its scopes has the room (a refusal changes nothing); true when it holds
+   * that already, or there is no reservation (a key without limits); false when a budget lacks the
+   * room, or a shared store cannot answer (no try is started that the budget might not hold).
+   */
+  coverTry(requestId: string, billed: number, now: number): MaybePromise<boolean>;
   /** Settles the reservation of `requestId`; false when there is none (then nothing changes). */
   settle(requestId: string, actual: Actual, now: number): MaybePromise<boolean>;
   /**

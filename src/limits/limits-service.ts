@@ -208,6 +208,20 @@ export class LimitsService {
   }
 
   /**
+   * Whether a request may make another try after `billed` tries the providers bill
+   * (LimitCounters.coverTry: its reservation grown to hold it, where its budgets have the room).
+   * Counters that fail to answer say no: the try might not be held.
+   */
+  coverTry(requestId: string, billed: number): boolean | Promise<boolean> {
+    try {
+      const r = this.counters.coverTry(requestId, billed, this.now());
+      return r instanceof Promise ? r.catch(() => false) : r;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
    * The request ended but its row waits (a token estimate): its max_parallel slot is freed now;
    * cost and tokens settle when the row comes (onRecord).
    */

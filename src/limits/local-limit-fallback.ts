@@ -97,6 +97,15 @@ export class LocalLimitFallback {
     return out;
   }
 
+  /** Another try of a request admitted here (LimitCounters.coverTry), judged by the local counters (its share of each budget). */
+  coverTry(requestId: string, billed: number, now: number): boolean {
+    const a = this.admits.get(requestId);
+    if (!a) return true;
+    if (!this.counters.coverTry(requestId, billed, now)) return false;
+    a.worst = this.counters.reservedFor(requestId) ?? a.worst;
+    return true;
+  }
+
   /** The local admission of `requestId`, taken out (its settle is the caller's), or undefined. */
   take(requestId: string): LocalAdmit | undefined {
     const local = this.admits.get(requestId);

@@ -88,6 +88,12 @@ function arrivedIn(key: string, at: number): boolean {
 
 interface Reservation {
   states: ScopeState[];
+  /** Its scopes as admitted (their budgets judge coverTry). */
+  scopes: readonly ScopeLimits[];
+  /** What one try may cost: the USD reserved at admission. */
+  perTry: number;
+  /** Tries the reservation holds (coverTry grows it by perTry a try). */
+  tries: number;
   tokenEntries: (TokenEntry | null)[];
   worstCostUsd: number;
   /** When it was admitted, by the counters' clock: the budget period it is billed to. */
@@ -126,7 +132,7 @@ export class MemoryLimitCounters implements LimitCounters {
       const refusal = this.check(scopes[i]!, states[i]!, input);
       if (refusal) return { ...refusal, rate: this.rateInfo(scopes, states, now) };
     }
-    const res: Reservation = { states, tokenEntries: [], worstCostUsd: input.worstCostUsd, admittedAt: now, at: now };
+    const res: Reservation = { states, scopes, perTry: input.worstCostUsd, tries: 1, tokenEntries: [], worstCostUsd: input.worstCostUsd, admittedAt: now, at: now };
     for (let i = 0; i < scopes.length; i++) {
       const l = scopes[i]!;
       const s = states[i]!;
@@ -227,6 +233,29 @@ export class MemoryLimitCounters implements LimitCounters {
       }
     }
     return info;
+  }
+
+  coverTry(requestId: string, billed: number, now: number): boolean {
+    const res = this.reservations.get(requestId);
+    if (!res || res.tries > billed || !res.scopes.some((l) => l.budgetUsd !== null)) return true;
+    const add = res.perTry * (billed + 1 - res.tries);
+    // Checked in every budget before any grows, as in admit: a refusal leaves no trace.
+    for (let i = 0; i < res.scopes.length; i++) {
+      const l = res.scopes[i]!;
+      if (l.budgetUsd === null) continue;
+      const s = res.states[i]!;
+      s.rollover(l, now);
+      if (s.spend + s.reservedUsd + add > l.budgetUsd + EPS) return false;
+    }
+    for (const s of res.states) s.reservedUsd += add;
+    res.worstCostUsd += add;
+    res.tries = billed + 1;
+    return true;
+  }
+
+  /** The USD `requestId` holds (null: no reservation), for the shared store's own record of it. */
+  reservedFor(requestId: string): number | null {
+    return this.reservations.get(requestId)?.worstCostUsd ?? null;
   }
 
   settle(requestId: string, actual: Actual, now: number): boolean {

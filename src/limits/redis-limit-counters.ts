@@ -8,6 +8,7 @@ import { LocalLimitFallback } from './local-limit-fallback';
 import { RecentAdmissions } from './recent-admissions';
 import type { RateInfo } from './rate-headers';
 import { RedisLimitReconnect, type RedisAdmit, type RedisWork } from './redis-limit-reconnect';
+import { GROW } from './redis-limit-grow-script';
 import { ADMIT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE, PEEK_RATE, TRIM_TOKENS, opt } from './redis-limit-scripts';
 
 /**
@@ -112,6 +113,30 @@ export class RedisLimitCounters implements LimitCounters {
         tokens: tl! >= 0 ? { limit: tl!, remaining: tr!, resetMs: tt! } : null,
       }),
       () => this.fallback.peekRate(scopes, now),
+    );
+  }
+
+  coverTry(requestId: string, billed: number, now: number): boolean | Promise<boolean> {
+    if (this.fallback.has(requestId)) return this.fallback.coverTry(requestId, billed, now);
+    const a = this.redisAdmits.get(requestId);
+    const tries = a?.tries ?? 1;
+    if (!a || tries > billed) return true;
+    if (!a.scopes.some((s) => s.budgetUsd !== null)) return true;
+    // Redis away (or putting reservations back): the budgets cannot be judged with the others', so no
+    // try is started that they might not hold.
+    if (this.reconnect.restoring || !this.link.isUp()) return false;
+    const add = (a.worst / tries) * (billed + 1 - tries);
+    const args: (string | number)[] = [this.link.prefix, requestId, add, a.scopes.length];
+    for (const s of a.scopes) args.push(opt(s.budgetUsd), periodKey(s.period, now));
+    return GROW.run(this.link, [], args).then(
+      (r: unknown) => {
+        if (r !== 1) return false;
+        // What a reservation put back after an outage holds (RESTORE), and a local budget start counts.
+        a.worst += add;
+        a.tries = billed + 1;
+        return true;
+      },
+      () => false,
     );
   }
 

@@ -15,7 +15,10 @@ export type RedisWork = (() => Promise<unknown>) & { settles?: string };
 /** A reservation made in Redis, as this instance made it: enough to make it again in a Redis that lost it. */
 export interface RedisAdmit {
   scopes: readonly ScopeLimits[];
+  /** USD reserved: one try's worst case, times the tries coverTry let it grow to. */
   worst: number;
+  /** Tries `worst` holds (coverTry); 1 when left out. */
+  tries?: number;
   tokens: number;
   at: number;
   /** Admit or last keep-alive time (the stale sweep's clock). */

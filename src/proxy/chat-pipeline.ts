@@ -165,6 +165,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     signal: opts.signal,
     settledOnReturn: answeredWhole,
     earlier: opts.earlier,
+    requestId,
   });
   if (!walk.ok) throw recordFailure(ctx, meta, { decision, walk }, walk.error);
 
@@ -176,7 +177,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     // Text is only read for an estimate (no upstream usage) or a stored body.
     const text = opened.usage === null || meta.storeBodies ? completionText(opened.completion) : '';
     // Estimated here once, for the answer and its row alike (the row would count it again otherwise).
-    const usage = opened.usage ?? (opts.estimatedUsage ? await estimateDelivered(req, { usage: null, text }, ctx.tokenCounter).catch(() => null) : null);
+    const usage = opened.usage ?? (opts.estimatedUsage ? await estimateDelivered(req, { usage: null, text }, ctx.tokenCounter, target.provider).catch(() => null) : null);
     recordRequest(ctx, meta, { decision, walk, delivered: { usage, text }, overheadMs });
     return { ...started, kind: 'json', completion: opened.completion, usage, raw: opened.raw };
   }

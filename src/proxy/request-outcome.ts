@@ -1,9 +1,10 @@
 import type { AppContext } from '../context';
-import { anthropicStatus, ApiError, type SpentAnswer } from '../errors/api-error';
+import { anthropicStatus, ApiError } from '../errors/api-error';
 import { withRequestId } from '../errors/request-id';
 import { headerValue, headerValueCapped } from '../http/header-value';
 import type { LogRow } from '../logging/log-row';
-import type { ChatCompletion, ChatRequest } from '../providers/types';
+import type { ChatCompletion, ChatRequest, ProviderId } from '../providers/types';
+import { searchResultTokens } from '../providers/moonshot/kimi-web-search';
 import { isUnpricedTarget } from '../routing/resolve-concrete';
 import { routeOf } from '../routing/route-of';
 import type { RouteDecision, RouteTarget } from '../routing/types';
@@ -241,10 +242,10 @@ export function recordRequest(ctx: RecordDeps, meta: RequestMeta, results: StepR
     ? estimateOutputDelivered(d.usage!, d, ctx.tokenCounter)
     : estimate
       ? meta.chat
-        ? estimateDelivered(meta.chat, d!, ctx.tokenCounter)
+        ? estimateDelivered(meta.chat, d!, ctx.tokenCounter, steps.walk?.target?.provider)
         : promptOnly(meta.promptTokens!, ctx.tokenCounter)
       : Promise.resolve(null);
-  const spentUsage = Promise.all(spent.map((t) => spentTryUsage(meta.chat, t.answer, ctx.tokenCounter)));
+  const spentUsage = Promise.all(spent.map((t) => spentTryUsage(meta.chat, t, ctx.tokenCounter)));
   ctx.pendingLogWrites.track(
     Promise.all([estimated, spentUsage]).then(([u, su]) => ctx.logSink.write(toLogRow(requestOutcome(meta, steps, u, latencyMs, su)))),
   );
@@ -272,10 +273,11 @@ async function promptOnly(count: (counter: TokenCounter) => Promise<number>, cou
 }
 
 /** A failed try's bill: the usage it reported (its output estimated when only a placeholder came), else the prompt and its text, estimated. */
-function spentTryUsage(chat: ChatRequest | undefined, a: SpentAnswer, counter: TokenCounter): Promise<Usage> {
+function spentTryUsage(chat: ChatRequest | undefined, t: SpentTry, counter: TokenCounter): Promise<Usage> {
+  const a = t.answer;
   const d: Delivered = { usage: a.usage, outputPending: a.outputPending, text: a.text, chars: a.chars, billExtras: a.billExtras };
   if (a.usage) return a.outputPending && a.text ? estimateOutputDelivered(a.usage, d, counter) : Promise.resolve(a.usage);
-  return chat ? estimateDelivered(chat, d, counter) : Promise.resolve(ZERO_USAGE);
+  return chat ? estimateDelivered(chat, d, counter, t.target.provider) : Promise.resolve(ZERO_USAGE);
 }
 
 /** Records a request that failed at a step, and returns its error (named by the request id) to throw. */
@@ -285,10 +287,15 @@ export function recordFailure(ctx: RecordDeps, meta: RequestMeta, steps: Omit<St
   return error;
 }
 
-/** Tokenizer estimate of prompt + delivered text; a sampled stream's output is scaled up to its full length. */
-export async function estimateDelivered(chat: ChatRequest, d: Delivered, counter: TokenCounter): Promise<Usage> {
+/**
+ * Tokenizer estimate of prompt + delivered text; a sampled stream's output is scaled up to its full
+ * length. `provider`: the target's, where its bill differs from the body's tokens.
+ */
+export async function estimateDelivered(chat: ChatRequest, d: Delivered, counter: TokenCounter, provider?: ProviderId): Promise<Usage> {
   const text = d.text ?? '';
   const u = await estimateUsage(Array.isArray(chat.messages) ? (chat.messages as any[]) : [], text, counter);
+  // Kimi bills a `$web_search` result's content as prompt tokens the body shows a few bytes of: the tokens each result states.
+  if (provider === 'moonshot') u.input += searchResultTokens(chat);
   u.output = scaledToDelivered(u.output, d);
   // The tokens are counted here; the tier and the fees are what the stream said before it was cut.
   return { ...u, ...d.billExtras };

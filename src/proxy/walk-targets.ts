@@ -43,6 +43,12 @@ export interface WalkOptions<T> {
    * so the row lists every try and MAX_TRIES counts them all.
    */
   earlier?: EarlierTries | null;
+  /**
+   * The request's id, whose reservation a key's budget holds: after a try the provider billed, the
+   * next starts only once the reservation holds it too (LimitsService.coverTry), else the walk ends
+   * with the failure so far. Without it (a classifier's call), tries go on unchecked.
+   */
+  requestId?: string;
 }
 
 /** A failed walk's tries, for a walk that goes on from it (WalkOptions.earlier). */
@@ -94,7 +100,7 @@ export function failureKind(e: UpstreamError): FailureKind {
 }
 
 /** What the walk reads: breakers, key pools and the snapshot's provider settings. */
-export type WalkContext = Pick<AppContext, 'breakers' | 'keyPool' | 'state'>;
+export type WalkContext = Pick<AppContext, 'breakers' | 'keyPool' | 'state' | 'limits'>;
 
 /** A try that failed after the provider's answer had begun: `attempt` is its index in the walk's attempts. */
 export interface SpentTry {
@@ -179,7 +185,22 @@ export async function walkTargets<T>(
     let failure: UpstreamError | null = null;
     /** The shortest wait a 429 of this target's keys named (Infinity: none). */
     let keyNamedMs = Infinity;
+    /** A try billed before, and the budget has no room to hold one more: the walk ends here. */
+    let noRoom = false;
     for (const key of keys.length > 0 ? keys : NO_KEY) {
+      // Asked only after a billed try (rare): a key without a budget does nothing more on its tries.
+      if (spent !== null && opts.requestId !== undefined && !(await ctx.limits.coverTry(opts.requestId, spent.length))) {
+        attempts.push(attemptRecord(target, 429, NO_ROOM, 0, key));
+        // Its first key: the earlier target's failure ends the walk (a half-open probe slot taken is
+        // freed: the target was not tried). A later one: this target's.
+        if (failure === null) {
+          breakers.release(target.provider, target.upstreamModel);
+          stopped = true;
+          break targets;
+        }
+        noRoom = true;
+        break;
+      }
       const start = performance.now();
       const sentAt = keyPool.now();
       try {
@@ -265,7 +286,7 @@ export async function walkTargets<T>(
       continue;
     }
     lastError = e;
-    if (opts.signal?.aborted) {
+    if (noRoom || opts.signal?.aborted) {
       stopped = true;
       break;
     }
@@ -277,6 +298,9 @@ export async function walkTargets<T>(
   const error = lastError ?? refused ?? circuitOpen(decision, Number.isFinite(soonestMs(waits)) ? soonestMs(waits) : 1000);
   return { ok: false, error, target: last, attempts, spent: spent ?? NONE_SPENT, tries, more: !stopped, waits };
 }
+
+/** The attempts entry of a try not made: an earlier one was billed, and the key's (or team's) budget holds no other. */
+const NO_ROOM = 'not tried (budget_exceeded): a failed try was billed and the budget has no room for another';
 
 /**
  * A 429 the upstream sent without a `retry-after` gets the gateway's: when the first of the

@@ -39,7 +39,7 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
     settings = s;
     const up = await openUpstream(ctx, t, buildResponsesCall(passthroughBody(req, t, run.outputCap?.(t)), t.upstreamModel, s), { signal: run.signal, dropClient: run.dropClient, clock, apiKey: s.apiKey });
     return stream ? openPassthroughStream(up, clock) : readPassthroughJson(up, clock);
-  }, { signal: run.signal, settledOnReturn: () => false, firstKey: previousResponseKey(run), earlier });
+  }, { signal: run.signal, settledOnReturn: () => false, firstKey: previousResponseKey(run), earlier, requestId: run.requestId });
   if (!walk.ok) {
     // Every target of this provider failed in a way that lets a group go on: its other targets are
     // tried (natively or through the bridge), which writes the one row with these tries too.

@@ -158,3 +158,33 @@ test('stream left by its client after the search call, before the usage: the row
   expect(row.costUsd).toBeGreaterThan(0.005);
   expect(row.costUsd).toBeLessThan(0.006);
 });
+
+test('the next turn streamed and left by its client before the usage: the row estimates its prompt with the search content the result states', async () => {
+  const head = { id: 'chatcmpl-ws5', object: 'chat.completion.chunk', created: 1760000004, model: 'kimi-k2.6' };
+  kimi.handler = () =>
+    sseResponse(
+      [
+        JSON.stringify({ ...head, choices: [{ index: 0, delta: { role: 'assistant', content: 'Today' }, finish_reason: null }] }),
+        JSON.stringify({ ...head, choices: [{ index: 0, delta: { content: ': markets rose.' }, finish_reason: null }] }),
+      ],
+      { hangAfter: 2 },
+    );
+  const messages = [
+    ...ask,
+    { role: 'assistant', content: '', tool_calls: [{ id: searchCall.id, type: 'builtin_function', function: searchCall.function }] },
+    { role: 'tool', tool_call_id: searchCall.id, name: '$web_search', content: ARGS },
+  ] as unknown as OpenAI.ChatCompletionMessageParam[];
+  const ac = new AbortController();
+  const { data: stream, response } = await gw
+    .openai()
+    .chat.completions.create({ model: 'moonshot/kimi-k2.6', messages, tools, stream: true }, { signal: ac.signal })
+    .withResponse();
+  for await (const c of stream) if (c.choices[0]?.delta.content?.includes('rose')) break;
+  ac.abort();
+  const row = await gw.waitForRow(response);
+  expect(row).toMatchObject({ status: 499, estimated: true });
+  // Kimi bills the search's 4,096 tokens of content as prompt (ARGS states them); the body shows under a hundred.
+  expect(row.promptTokens).toBeGreaterThan(4096);
+  expect(row.promptTokens).toBeLessThan(4096 + 200);
+  expect(row.costUsd).toBeCloseTo(tokensUsd({ prompt_tokens: row.promptTokens, completion_tokens: row.completionTokens }), 9);
+});

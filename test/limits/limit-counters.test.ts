@@ -201,3 +201,30 @@ test('a worst case that is not a number is counted as one no budget admits: refu
   c.settle('small', { costUsd: 0.01, tokens: 0, at: T0 }, T0 + 2);
   expect(c.outstanding(free).reservedUsd).toBe(0);
 });
+
+test('coverTry: a reservation grows by one try per billed try where every budget has the room, a refusal leaving no trace', () => {
+  const c = new MemoryLimitCounters();
+  const key = scope({ key: 'c:cover', budgetUsd: 10 });
+  const team = scope({ key: 't:cover', budgetUsd: 7 });
+  c.seedSpend(key, 0, T0);
+  c.seedSpend(team, 0, T0);
+  expect(c.admit({ requestId: 'cover', scopes: [key, team], worstCostUsd: 3, tokens: 0, now: T0 }).ok).toBe(true);
+  // Nothing billed yet: the admission holds the first try.
+  expect(c.coverTry('cover', 0, T0)).toBe(true);
+  expect(c.outstanding(team).reservedUsd).toBe(3);
+  // One billed try: two tries' worth, in the key and its team.
+  expect(c.coverTry('cover', 1, T0)).toBe(true);
+  expect([c.outstanding(key).reservedUsd, c.outstanding(team).reservedUsd]).toEqual([6, 6]);
+  expect(c.coverTry('cover', 1, T0)).toBe(true); // asked again: already held
+  expect(c.outstanding(key).reservedUsd).toBe(6);
+  // A third try would pass the team's $7: refused, nothing grown in either scope.
+  expect(c.coverTry('cover', 2, T0)).toBe(false);
+  expect([c.outstanding(key).reservedUsd, c.outstanding(team).reservedUsd]).toEqual([6, 6]);
+  // The row settles all of it.
+  c.settle('cover', { costUsd: 5, tokens: 0, at: T0 }, T0);
+  expect([c.outstanding(key).reservedUsd, c.spend(key, T0)]).toEqual([0, 5]);
+  // No reservation (a key without limits), or no budget on it: nothing to hold.
+  expect(c.coverTry('unknown', 3, T0)).toBe(true);
+  expect(c.admit({ requestId: 'rpm-only', scopes: [scope({ key: 'c:rpm', rpm: 5 })], worstCostUsd: 3, tokens: 0, now: T0 }).ok).toBe(true);
+  expect(c.coverTry('rpm-only', 5, T0)).toBe(true);
+});

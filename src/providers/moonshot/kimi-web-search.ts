@@ -48,3 +48,37 @@ export function addWebSearchFee(usage: Usage, _model: string, answer: any): void
   usage.webSearches = searches;
   usage.webSearchUsd = KIMI_WEB_SEARCH_USD;
 }
+
+/** The stated content tokens of one `$web_search` result (`usage.total_tokens` of its JSON), 0 when unreadable. */
+function statedTokens(content: unknown): number {
+  if (typeof content !== 'string' || !content.includes('total_tokens')) return 0;
+  try {
+    const n = JSON.parse(content)?.usage?.total_tokens;
+    return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The content tokens of the `$web_search` results a chat body sends back, which Kimi bills as prompt
+ * tokens though the body shows a few bytes of them (it reads the content by the result's search id):
+ * each tool message answering a `$web_search` call of an earlier assistant turn (by its
+ * tool_call_id, or named `$web_search`) counts its stated tokens (`usage.total_tokens`), at least
+ * `floor` (a budget's reservation takes a floor, as the client may have changed the figure; a row's
+ * estimate takes the figure). 0 for a conversation without one.
+ */
+export function searchResultTokens(body: { messages?: unknown }, floor = 0): number {
+  const messages = body.messages;
+  if (!Array.isArray(messages)) return 0;
+  let ids: string[] | null = null;
+  let tokens = 0;
+  for (const m of messages as any[]) {
+    if (m?.role === 'assistant' && Array.isArray(m.tool_calls)) {
+      for (const c of m.tool_calls) if (c?.function?.name === WEB_SEARCH && typeof c.id === 'string') (ids ??= []).push(c.id);
+    } else if (m?.role === 'tool' && (m.name === WEB_SEARCH || (ids !== null && ids.includes(m.tool_call_id)))) {
+      tokens += Math.max(statedTokens(m.content), floor);
+    }
+  }
+  return tokens;
+}
