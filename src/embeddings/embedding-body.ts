@@ -1,4 +1,3 @@
-import type { EmbeddingInputs } from './embeddings-types';
 
 /**
  * A vector as OpenAI's `encoding_format: "base64"` sends it: the float32 values, little-endian,
@@ -22,7 +21,7 @@ export class EmbeddingData {
   /** How many vectors were added: the next one's `index`. */
   count = 0;
 
-  constructor(private readonly format: EmbeddingInputs['encodingFormat']) {}
+  constructor(private readonly format: 'float' | 'base64') {}
 
   /** The next vectors, in input order. */
   add(vectors: readonly (readonly number[])[]): void {
