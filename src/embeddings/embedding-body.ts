@@ -1,4 +1,3 @@
-
 /**
  * A vector as OpenAI's `encoding_format: "base64"` sends it: the float32 values, little-endian,
  * base64-encoded (what the official SDKs decode with a Float32Array).
