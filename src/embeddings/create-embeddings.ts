@@ -11,12 +11,13 @@ import { modelForLog } from '../routing/model-name';
 import type { RouteTarget } from '../routing/types';
 import { tokenCounter, type TokenCounter } from '../usage/token-counter';
 import type { Usage } from '../usage/types';
-import { embeddingResponseBody } from './embedding-body';
+import { EmbeddingData } from './embedding-body';
 import { targetsForEmbeddings } from './embedding-targets';
 import type { EmbeddingInputs, EmbeddingRequest, EmbeddingResult } from './embeddings-types';
 import { geminiEmbeddings } from './gemini-embeddings';
 import { mockEmbeddings } from './mock-embeddings';
-import { ollamaEmbeddings, openaiEmbeddings } from './openai-embeddings';
+import { ollamaEmbeddings } from './ollama-embeddings';
+import { openaiEmbeddings } from './openai-embeddings';
 import { EmbeddingsTooLarge, type CallOptions } from './upstream-json';
 import type { ValidEmbeddings } from './validate-embeddings';
 import { newRequestId } from '../proxy/request-id';
@@ -45,7 +46,7 @@ async function embedOn(
     return await embedWith(ctx, t, settings, req, inputs, opts);
   } catch (err) {
     // An answer too large to read was computed all the same: billed as the inputs' estimate
-    // (Gemini's batches bill what Google answered themselves).
+    // (Gemini's and Ollama's batches bill what the provider answered themselves: embedding-batches.ts).
     if (err instanceof EmbeddingsTooLarge && !err.spent) {
       const input = await estimatePromptTokens(inputs, ctx.tokenCounter);
       err.spent = { usage: { input, cachedInput: 0, output: 0, reasoning: 0, estimated: true }, text: '' };
@@ -64,7 +65,11 @@ function embedWith(
     case 'openai': return openaiEmbeddings(ctx, t, req, settings, opts);
     case 'ollama': return ollamaEmbeddings(ctx, t, inputs, settings, opts);
     case 'gemini': return geminiEmbeddings(ctx, t, inputs, settings, opts);
-    case 'mock': return Promise.resolve({ vectors: mockEmbeddings(inputs), model: t.upstreamModel, promptTokens: mockTokens(inputs) });
+    case 'mock': {
+      const data = new EmbeddingData(inputs.encodingFormat);
+      data.add(mockEmbeddings(inputs));
+      return Promise.resolve({ data, model: t.upstreamModel, promptTokens: mockTokens(inputs) });
+    }
     default:
       throw badRequest(`Provider '${t.provider}' has no embeddings API; use an openai, gemini, ollama or mock model.`, 'model', 'embeddings_not_supported');
   }
@@ -109,7 +114,7 @@ export async function createEmbeddings(
     const reported = result.promptTokens;
     const promptTokens = reported ?? (await estimatePromptTokens(inputs, opts.counter ?? tokenCounter));
     const usage: Usage = { input: promptTokens, cachedInput: 0, output: 0, reasoning: 0, estimated: reported === null };
-    const out = result.raw ?? JSON.stringify(embeddingResponseBody(result.vectors ?? [], result.model, promptTokens, inputs));
+    const out = result.raw ?? (result.data ?? new EmbeddingData(inputs.encodingFormat)).body(result.model, promptTokens);
     const overheadMs = clock.overhead();
     recordRequest(ctx, meta, { decision, walk, delivered: { usage }, overheadMs });
     return { body: out, headers: gatewayHeaders({ overheadMs, target, decision, requestId }) };

@@ -1,4 +1,5 @@
 import type { Usage } from '../usage/types';
+import type { EmbeddingData } from './embedding-body';
 
 /** An embeddings.create request as clients send it (OpenAI's shape); unknown fields are kept. */
 export interface EmbeddingRequest {
@@ -28,8 +29,8 @@ export interface EmbeddingInputs {
 export interface EmbeddingResult {
   /** Exact bytes to send (an OpenAI pass-through); otherwise `body` is serialised. */
   raw?: string;
-  /** One vector per input, in input order (unset when `raw` is sent as it came). */
-  vectors?: number[][];
+  /** One vector per input, in input order, encoded for the client (unset when `raw` is sent as it came). */
+  data?: EmbeddingData;
   /** The model name the answer reports. */
   model: string;
   /** Prompt tokens the upstream reported, or null when it reported none. */

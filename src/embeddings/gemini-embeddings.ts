@@ -5,7 +5,9 @@ import type { ProviderSettings } from '../providers/types';
 import type { RouteTarget } from '../routing/types';
 import { validCounts } from '../usage/usage-fields';
 import type { EmbeddingInputs, EmbeddingResult } from './embeddings-types';
-import { callJson, EmbeddingsTooLarge, malformed, type CallOptions } from './upstream-json';
+import { EmbeddingData } from './embedding-body';
+import { embedInBatches } from './embedding-batches';
+import { callJson, malformed, type CallOptions } from './upstream-json';
 
 /** Gemini's batchEmbedContents takes at most 100 requests per call. */
 const GEMINI_BATCH = 100;
@@ -52,9 +54,6 @@ export async function geminiEmbeddings(
   const model = geminiModelId(target.upstreamModel);
   const headers = googleJsonHeaders(settings);
   const url = joinUrl(settings.baseUrl, `/v1beta/models/${encodeURIComponent(model)}:batchEmbedContents`);
-  const vectors: number[][] = [];
-  let promptTokens: number | null = null;
-  let nonsense = false;
   const all = inputs.texts.map((text) =>
     JSON.stringify({
       model: `models/${model}`,
@@ -64,30 +63,21 @@ export async function geminiEmbeddings(
     }),
   );
   const starts = batchStarts(all.map((r) => Buffer.byteLength(r)));
-  for (const [b, i] of starts.entries()) {
-    const end = starts[b + 1] ?? all.length;
-    const batch = all.slice(i, end);
-    const done = (err: unknown) => {
-      // A client that left while this batch was out at Google (open-upstream marks it spent), or an
-      // answer too large to read: Google has the batch and bills it.
-      const out = (err instanceof ApiError && err.status === 499 && err.spent !== undefined) || err instanceof EmbeddingsTooLarge;
-      if (err instanceof ApiError && i > 0) err.message = inRequestIndexes(err.message, i);
-      return billedSoFar(ctx, err, inputs.texts.slice(0, i), nonsense ? null : promptTokens, out ? inputs.texts.slice(i, end) : []);
-    };
-    const body = `{"requests":[${batch.join(',')}]}`;
-    const { json } = await callJson(ctx, target, { url, method: 'POST', headers, body }, opts).catch(async (e) => {
-      throw await done(e);
+  const data = new EmbeddingData(inputs.encodingFormat);
+  const nextEnd = (from: number) => starts[starts.indexOf(from) + 1] ?? all.length;
+  const promptTokens = await embedInBatches(ctx, inputs.texts, data, nextEnd, async (from, end) => {
+    const body = `{"requests":[${all.slice(from, end).join(',')}]}`;
+    const { json } = await callJson(ctx, target, { url, method: 'POST', headers, body }, opts).catch((err: unknown) => {
+      if (err instanceof ApiError && from > 0) err.message = inRequestIndexes(err.message, from);
+      throw err;
     });
     const got: any[] = Array.isArray(json?.embeddings) ? json.embeddings : [];
-    if (got.length !== batch.length || !got.every((e) => Array.isArray(e?.values))) throw await done(malformed(target.provider, 'one vector per input'));
-    for (const e of got) vectors.push(e.values);
-    // Not sent by the API today; read in case Google starts to.
+    if (got.length !== end - from || !got.every((e) => Array.isArray(e?.values))) throw malformed(target.provider, 'one vector per input');
+    // Not sent by the API today; read in case Google starts to (a nonsense count is no count).
     const n = json?.usageMetadata?.promptTokenCount;
-    if (validCounts(n)) promptTokens = (promptTokens ?? 0) + Math.round(n);
-    else if (n !== undefined && n !== null) nonsense = true;
-  }
-  // A nonsense count (negative, a string) is no count: the prompt is estimated instead.
-  return { vectors, model, promptTokens: nonsense ? null : promptTokens };
+    return { vectors: got.map((e) => e.values), promptTokens: validCounts(n) ? Math.round(n) : null };
+  });
+  return { data, model, promptTokens };
 }
 
 /**
@@ -96,19 +86,3 @@ export async function geminiEmbeddings(
  */
 const inRequestIndexes = (message: string, from: number) =>
   message.replace(/\brequests\[(\d+)\]/g, (_, n: string) => `requests[${Number(n) + from}]`);
-
-/**
- * A later batch failed after earlier ones were answered, or the client left while a batch was out:
- * Google bills those all the same, so the error carries them as spent (proxy/walk-targets.ts),
- * counted as it reported or by the tokenizer; the batch out when the client left is counted by the
- * tokenizer, and the batches never sent are not billed.
- */
-async function billedSoFar(
-  ctx: Pick<AppContext, 'tokenCounter'>, err: unknown, answered: string[], reported: number | null, inFlight: readonly string[],
-): Promise<unknown> {
-  if (answered.length + inFlight.length === 0 || !(err instanceof ApiError)) return err;
-  const count = async (texts: readonly string[]) => (texts.length === 0 ? 0 : (await ctx.tokenCounter.count(texts)).reduce((a, n) => a + n, 0));
-  const input = (reported ?? (await count(answered))) + (await count(inFlight));
-  err.spent = { usage: { input, cachedInput: 0, output: 0, reasoning: 0, estimated: reported === null || inFlight.length > 0 }, text: '' };
-  return err;
-}

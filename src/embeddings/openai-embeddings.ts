@@ -1,18 +1,19 @@
 import type { AppContext } from '../context';
-import { badRequest, UpstreamError } from '../errors/api-error';
+import { UpstreamError } from '../errors/api-error';
 import { bearerJsonPost } from '../providers/shared/upstream-call';
 import type { ProviderSettings, UpstreamCall } from '../providers/types';
 import type { RouteTarget } from '../routing/types';
 import { validCounts } from '../usage/usage-fields';
-import type { EmbeddingInputs, EmbeddingRequest, EmbeddingResult } from './embeddings-types';
+import type { EmbeddingRequest, EmbeddingResult } from './embeddings-types';
 import { callJson, malformed, type CallOptions } from './upstream-json';
 
-function postEmbeddings(settings: ProviderSettings, body: unknown): UpstreamCall {
+/** POST `<base>/embeddings`: OpenAI's and Ollama's OpenAI-compatible API. */
+export function postEmbeddings(settings: ProviderSettings, body: unknown): UpstreamCall {
   return bearerJsonPost(settings, '/embeddings', body);
 }
 
 /** The prompt tokens the upstream reported; null (estimated instead) when none or nonsense (negative, a string). */
-const reportedTokens = (json: any): number | null => {
+export const reportedTokens = (json: any): number | null => {
   const n = json?.usage?.prompt_tokens;
   return validCounts(n) ? Math.round(n) : null;
 };
@@ -84,41 +85,4 @@ function floatAnswer(provider: string, text: string, json: any): string {
     decoded = true;
   }
   return decoded ? JSON.stringify(json) : text;
-}
-
-/**
- * Ollama's OpenAI-compatible /v1/embeddings. Floats are always asked for (base64 is encoded by
- * the gateway, the same for every provider); Ollama takes text only, so token arrays get a 400.
- * `dimensions` is sent, and honoured here too when the Ollama is one that ignores it.
- */
-export async function ollamaEmbeddings(
-  ctx: AppContext, target: RouteTarget, inputs: EmbeddingInputs, settings: ProviderSettings, opts: CallOptions,
-): Promise<EmbeddingResult> {
-  if (inputs.kind === 'tokens') {
-    throw badRequest(`Provider 'ollama' takes text inputs only, not token arrays.`, 'input', 'invalid_input');
-  }
-  const body: Record<string, unknown> = { model: target.upstreamModel, input: inputs.texts, encoding_format: 'float' };
-  if (inputs.dimensions !== null) body.dimensions = inputs.dimensions;
-  const { json } = await callJson(ctx, target, postEmbeddings(settings, body), opts);
-  const data: any[] = Array.isArray(json?.data) ? [...json.data] : [];
-  if (data.length !== inputs.texts.length || !data.every((d) => Array.isArray(d?.embedding))) {
-    throw malformed(target.provider, 'one vector per input');
-  }
-  data.sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
-  const vectors: number[][] = data.map((d) => d.embedding);
-  const dims = inputs.dimensions;
-  return { vectors: dims === null ? vectors : vectors.map((v) => shortened(v, dims)), model: target.upstreamModel, promptTokens: reportedTokens(json) };
-}
-
-/**
- * A vector cut to `dims` values and scaled back to unit length: what Ollama does itself for
- * `dimensions` since it takes the field (an older Ollama ignores it and sends the model's whole
- * vector). A vector no longer than `dims` is returned as sent (Ollama's answer when a model's
- * vectors are shorter than asked).
- */
-function shortened(v: number[], dims: number): number[] {
-  if (v.length <= dims) return v;
-  const cut = v.slice(0, dims);
-  const norm = Math.sqrt(cut.reduce((a, x) => a + x * x, 0));
-  return norm > 0 ? cut.map((x) => x / norm) : cut;
 }
