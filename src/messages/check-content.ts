@@ -112,14 +112,15 @@ function endsInWhitespace(content: AnthropicMessageParam['content']): boolean {
 const hasCompaction = (m: AnthropicMessageParam) => Array.isArray(m.content) && m.content.some((b) => b?.type === 'compaction');
 
 /**
- * tool_use ids unique over the conversation; the tool_results of a user turn answer calls of the
+ * tool_use ids unique within an assistant turn (Anthropic holds them unique over the conversation,
+ * but some chat upstreams number their calls afresh each answer, `call_0`, and such a session,
+ * which Anthropic never saw, must go on; Anthropic still judges it when it is the target); the tool_results of a user turn answer calls of the
  * assistant turn just before it, and every call of an assistant turn followed by a user turn is
  * answered there (`messages.N` the message of the first call left unanswered). A compacted
  * conversation (Anthropic drops what comes before its compaction block) is left to the
  * translation and Anthropic.
  */
 function checkToolPairs(messages: readonly AnthropicMessageParam[]): void {
-  const seen = new Set<string>();
   /** The calls of the assistant turn before the current user turn: id -> its message. */
   let calls = new Map<string, number>();
   let answered = new Set<string>();
@@ -139,8 +140,7 @@ function checkToolPairs(messages: readonly AnthropicMessageParam[]): void {
       const b = m.content[j];
       const path = `messages.${i}.content.${j}`;
       if (m.role === 'assistant' && b?.type === 'tool_use' && typeof b.id === 'string') {
-        if (seen.has(b.id)) throw badRequest(`${path}: \`tool_use\` ids must be unique`, `${path}.id`);
-        seen.add(b.id);
+        if (calls.has(b.id)) throw badRequest(`${path}: \`tool_use\` ids must be unique`, `${path}.id`);
         calls.set(b.id, i);
       } else if (m.role === 'user' && b?.type === 'tool_result') {
         if (typeof b.tool_use_id !== 'string' || !b.tool_use_id) throw badRequest(`${path}.tool_use_id: Field required`, `${path}.tool_use_id`);
