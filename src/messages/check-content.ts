@@ -124,14 +124,19 @@ function checkToolPairs(messages: readonly AnthropicMessageParam[]): void {
   /** The calls of the assistant turn before the current user turn: id -> its message. */
   let calls = new Map<string, number>();
   let answered = new Set<string>();
+  /** The assistant turn holds a block of no type Anthropic could have: the translator names it, and its results are not judged. */
+  let opaque = false;
   let role = '';
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]!;
     if (m.role === 'system') continue;
     if (m.role !== role) {
       // A turn ends: an assistant turn's calls are open for the user turn now starting; a user turn's end closes them.
-      if (role === 'user') unanswered(calls, answered);
-      if (m.role === 'assistant') calls = new Map();
+      if (role === 'user' && !opaque) unanswered(calls, answered);
+      if (m.role === 'assistant') {
+        calls = new Map();
+        opaque = false;
+      }
       answered = new Set();
       role = m.role;
     }
@@ -139,12 +144,13 @@ function checkToolPairs(messages: readonly AnthropicMessageParam[]): void {
     for (let j = 0; j < m.content.length; j++) {
       const b = m.content[j];
       const path = `messages.${i}.content.${j}`;
+      if (m.role === 'assistant' && !(typeof b?.type === 'string' && BLOCK_TYPE.test(b.type))) opaque = true;
       if (m.role === 'assistant' && b?.type === 'tool_use' && typeof b.id === 'string') {
         if (calls.has(b.id)) throw badRequest(`${path}: \`tool_use\` ids must be unique`, `${path}.id`);
         calls.set(b.id, i);
       } else if (m.role === 'user' && b?.type === 'tool_result') {
         if (typeof b.tool_use_id !== 'string' || !b.tool_use_id) throw badRequest(`${path}.tool_use_id: Field required`, `${path}.tool_use_id`);
-        if (!calls.has(b.tool_use_id)) {
+        if (!calls.has(b.tool_use_id) && !opaque) {
           throw badRequest(
             `${path}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${b.tool_use_id.slice(0, 128)}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`,
             `${path}.tool_use_id`,
@@ -154,8 +160,11 @@ function checkToolPairs(messages: readonly AnthropicMessageParam[]): void {
       }
     }
   }
-  if (role === 'user') unanswered(calls, answered);
+  if (role === 'user' && !opaque) unanswered(calls, answered);
 }
+
+/** The form of Anthropic's block types (`tool_use`, `web_search_tool_result`, …). */
+const BLOCK_TYPE = /^[a-z][a-z0-9_]{0,63}$/;
 
 /** The calls of an assistant turn the user turn after it left without a result. */
 function unanswered(calls: Map<string, number>, answered: Set<string>): void {
