@@ -41,12 +41,17 @@ export function checkContent(req: MessagesRequest): void {
 const MAX_CACHED = 4;
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+const BASE64_HEAD = /^[A-Za-z0-9+/]+$/;
+/** Image data is read at both ends only (256 characters each): screenshots of megabytes go with every Claude Code turn. */
+const EDGE = 256;
+/** Anything but whitespace: found at the first such character, where trim() would copy the text. */
+const NOT_SPACE = /\S/;
 const CACHE_TTLS = ['5m', '1h'];
 
 /** The `where` of Anthropic's message is the list (`messages`, `system`), not the block's path. */
 function checkText(text: string, where: string): void {
   if (text === '') throw badRequest(`${where}: text content blocks must be non-empty`, where);
-  if (text.trim() === '') throw badRequest(`${where}: text content blocks must contain non-whitespace text`, where);
+  if (!NOT_SPACE.test(text)) throw badRequest(`${where}: text content blocks must contain non-whitespace text`, where);
 }
 
 function checkSystem(system: unknown, counter: { cached: number }): void {
@@ -87,7 +92,12 @@ function checkImage(s: any, path: string): void {
   if (typeof s.media_type === 'string' && !IMAGE_TYPES.includes(s.media_type)) {
     throw badRequest(`${path}.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`, `${path}.media_type`);
   }
-  if (typeof s.data === 'string' && !BASE64.test(s.data)) throw badRequest(`${path}.base64.data: Input should be valid base64 data`, `${path}.data`);
+  if (typeof s.data === 'string' && !looksBase64(s.data)) throw badRequest(`${path}.base64.data: Input should be valid base64 data`, `${path}.data`);
+}
+
+function looksBase64(data: string): boolean {
+  if (data.length <= 2 * EDGE) return BASE64.test(data);
+  return BASE64_HEAD.test(data.slice(0, EDGE)) && BASE64.test(data.slice(-EDGE));
 }
 
 /** cache_control names the block's type in its path, as Anthropic's does (`messages.0.content.1.text.cache_control`). */
@@ -106,7 +116,7 @@ function checkCacheControl(b: any, path: string, counter: { cached: number }): v
 /** The content a prefill ends with: a string, or its last block when that is text. */
 function endsInWhitespace(content: AnthropicMessageParam['content']): boolean {
   const tail = typeof content === 'string' ? content : content.length && content[content.length - 1]?.type === 'text' ? content[content.length - 1]!.text : null;
-  return typeof tail === 'string' && tail !== '' && /\s$/.test(tail);
+  return typeof tail === 'string' && tail !== '' && !NOT_SPACE.test(tail[tail.length - 1]!);
 }
 
 const hasCompaction = (m: AnthropicMessageParam) => Array.isArray(m.content) && m.content.some((b) => b?.type === 'compaction');

@@ -152,7 +152,7 @@ export class MessageStreamBridge {
 
   private emitText(kind: 'text' | 'thinking', text: string, events: MessagesEvent[]): void {
     if (this.open?.kind !== kind) {
-      if (kind === 'text' && text.trim() === '') {
+      if (kind === 'text' && !/\S/.test(text)) {
         this.blank += text;
         return;
       }
