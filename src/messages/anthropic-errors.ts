@@ -80,7 +80,7 @@ export function toAnthropicError(err: unknown): { status: number; body: Anthropi
   const status = anthropicStatus(e);
   const own = anthropicOwn(e, status);
   if (own) return { status, body: { type: 'error', error: own }, headers: e.headers };
-  const error: AnthropicError = { type: anthropicErrorType(status), message: overflowMessage(e, status) ?? e.message };
+  const error: AnthropicError = { type: anthropicErrorType(status), message: overflowMessage(e, status) ?? anthropicNames(e) };
   // The gateway's code where Anthropic's SDK reads a cause (`errorCode`); an unknown one it takes as
   // the bare type. The SDK reads why a thread was refused from here too (see threadUnsupported).
   if (e.code) error.details = e.code === THREAD_UNSUPPORTED ? { error_code: THREAD_UNSUPPORTED, unsupported: ['provider'] } : { error_code: e.code };
@@ -99,6 +99,20 @@ function anthropicOwn(e: ApiError, status: number): AnthropicError | null {
   const own = e instanceof UpstreamError ? e.anthropicError : undefined;
   if (!own || e.code === 'upstream_auth_failed' || e.code === 'insufficient_quota' || own.type !== anthropicErrorType(status)) return null;
   return own.details ? own : e.code ? { ...own, details: { error_code: e.code } } : own;
+}
+
+/**
+ * OpenAI's names for fields a Messages request spells otherwise, as a translated upstream's 400
+ * (or an adapter's) names them in its `param` and quotes them in its message: OpenAI's reasoning
+ * models refuse "Unsupported parameter: 'stop'", which the client sent as `stop_sequences`.
+ */
+const ANTHROPIC_NAMES: Record<string, string> = { stop: 'stop_sequences', max_completion_tokens: 'max_tokens' };
+
+/** The error's message with the field it names in the client's (Anthropic's) spelling. */
+function anthropicNames(e: ApiError): string {
+  const name = e.param ? ANTHROPIC_NAMES[e.param] : undefined;
+  if (!name) return e.message;
+  return e.message.replaceAll(`'${e.param}'`, `'${name}'`).replaceAll(`\`${e.param}\``, `\`${name}\``);
 }
 
 /**

@@ -91,7 +91,8 @@ export function chatToMessage(
   if (typeof m.reasoning_content === 'string' && m.reasoning_content) {
     content.push({ type: 'thinking', thinking: m.reasoning_content, signature: '' });
   }
-  if (typeof m.content === 'string' && m.content) content.push({ type: 'text', text: m.content, citations: null });
+  // Whitespace alone (a model's "\n\n" before its calls) is no block: Anthropic refuses it sent back (check-content.ts).
+  if (typeof m.content === 'string' && /\S/.test(m.content)) content.push({ type: 'text', text: m.content, citations: null });
   const refused = typeof m.refusal === 'string' && m.refusal !== '';
   if (refused) content.push({ type: 'text', text: m.refusal as string, citations: null });
   const calls = Array.isArray(m.tool_calls) ? m.tool_calls : [];

@@ -31,6 +31,12 @@ type Held = { kind: 'text' | 'thinking'; text: string } | { kind: 'tool_use'; ca
 export class MessageStreamBridge {
   private open: Open | null = null;
   private nextIndex = 0;
+  /**
+   * Whitespace a text block would open with, held until text that is more than whitespace
+   * follows: a block of whitespace alone (a model's "\n\n" before its tool calls) is dropped,
+   * since Anthropic refuses it when the client sends the turn back (check-content.ts).
+   */
+  private blank = '';
   /** The turn's tool calls (told apart by index, or by id where the index does not). */
   private readonly calls = new ChatToolCalls<Call>((id) => ({ id, name: '', args: '' }));
   private readonly held: Held[] = [];
@@ -105,6 +111,7 @@ export class MessageStreamBridge {
   }
 
   private begin(block: Record<string, unknown>, events: MessagesEvent[]): number {
+    this.blank = '';
     const index = this.nextIndex++;
     events.push({ type: 'content_block_start', index, content_block: block });
     this.ping(events);
@@ -145,6 +152,11 @@ export class MessageStreamBridge {
 
   private emitText(kind: 'text' | 'thinking', text: string, events: MessagesEvent[]): void {
     if (this.open?.kind !== kind) {
+      if (kind === 'text' && !/\S/.test(text)) {
+        this.blank += text;
+        return;
+      }
+      if (kind === 'text') text = this.blank + text;
       this.close(events);
       const block = kind === 'text' ? { type: 'text', text: '', citations: null } : { type: 'thinking', thinking: '', signature: '' };
       this.open = { kind, index: this.begin(block, events) };

@@ -9,6 +9,8 @@ import { applyThinking, checkThinking, checkThinkingForTranslation } from './map
 import { mapToolChoice, mapTools } from './map-anthropic-tools';
 import { compactedHistory } from './compacted-history';
 import { shownValue } from '../errors/shown-value';
+import { checkContent } from './check-content';
+import { checkFields, checkStopCount } from './check-fields';
 
 export interface TranslateTarget {
   /** The name the chat pipeline routes (the client's `model`). */
@@ -102,6 +104,8 @@ export function validateMessagesRequest(body: unknown): MessagesRequest {
   }
   if (req.stream !== undefined && req.stream !== null && typeof req.stream !== 'boolean') throw badRequest('stream: must be a boolean', 'stream');
   checkToolChoice(req);
+  checkFields(req);
+  checkContent(req);
   return req;
 }
 
@@ -185,6 +189,7 @@ export function messagesToChat(req: MessagesRequest, target: TranslateTarget): C
   if (typeof req.temperature === 'number') chat.temperature = req.temperature;
   if (typeof req.top_p === 'number') chat.top_p = req.top_p;
   if (typeof req.top_k === 'number' && TOP_K_PROVIDERS.has(provider)) chat.top_k = req.top_k;
+  checkStopCount(req.stop_sequences, target.providers ?? [provider]);
   if (req.stop_sequences?.length) chat.stop = req.stop_sequences;
   const user = req.metadata?.user_id;
   if (typeof user === 'string' && user) chat.user = userId(user);

@@ -2,7 +2,8 @@
  * A budget reserves the output cap the endpoint itself sends on: another API's name for it in the
  * body (`max_completion_tokens` in a Messages body, `max_tokens` in a Responses body,
  * `max_output_tokens` in a chat body), which no upstream is sent as a limit, must not shrink the
- * reservation while the upstream writes what the endpoint's own field (or none) lets it.
+ * reservation while the upstream writes what the endpoint's own field (or none) lets it. A
+ * Messages body with OpenAI's name is refused outright, as Anthropic refuses it.
  */
 import { expect, setDefaultTimeout, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
@@ -37,10 +38,19 @@ async function fiveAtOnce(name: string, send: (key: string) => Promise<unknown>)
   expect(rows.reduce((s, r) => s + r.costUsd, 0)).toBeLessThanOrEqual(1);
 }
 
-test('/v1/messages (translated) with max_tokens 20,000 and a stray max_completion_tokens 1: sent what the budget holds, never overspent', async () => {
+test('/v1/messages (translated) with a stray max_completion_tokens: refused in Anthropic\'s words before any reservation or call, one row each, nothing spent', async () => {
   rig.fake.handler = writesAllItMay;
-  await fiveAtOnce('stray-mct', (key) => new Anthropic({ apiKey: key, baseURL: rig.gw.url, maxRetries: 0 })
-    .messages.create({ model: 'lim-model', max_tokens: 20_000, messages: [{ role: 'user', content: 'Write a lot' }], max_completion_tokens: 1 } as any));
+  const calls = rig.fake.requests.length;
+  const c = await limitedClient(rig.gw, 'stray-mct', { budgetUsd: 1, budgetPeriod: 'month' });
+  const results = await Promise.allSettled(Array.from({ length: 5 }, () => new Anthropic({ apiKey: c.key, baseURL: rig.gw.url, maxRetries: 0 })
+    .messages.create({ model: 'lim-model', max_tokens: 20_000, messages: [{ role: 'user', content: 'Write a lot' }], max_completion_tokens: 1 } as any)));
+  for (const r of results) {
+    expect(r.status).toBe('rejected');
+    expect((r as PromiseRejectedResult).reason.error.error.message).toBe('max_completion_tokens: Extra inputs are not permitted');
+  }
+  const rows = await Promise.all(results.map((r) => rig.gw.waitForRow((r as PromiseRejectedResult).reason.requestID)));
+  expect(rows.map((r) => [r.status, r.costUsd, r.clientId])).toEqual(Array(5).fill([400, 0, c.id]));
+  expect(rig.fake.requests.length).toBe(calls);
 });
 
 test('/v1/responses (bridged) with a stray max_tokens 1 and no max_output_tokens: reserved as uncapped, never overspent', async () => {

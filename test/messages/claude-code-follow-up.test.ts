@@ -34,7 +34,8 @@ const secondTurn = (model: string) => {
     tools: REQUEST.tools.map((t: any, i: number) => (i === REQUEST.tools.length - 1 ? { ...t, cache_control: { type: 'ephemeral' } } : t)),
     context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }, { type: 'clear_tool_uses_20250919', trigger: { type: 'input_tokens', value: 100000 } }] },
     messages: [
-      ...REQUEST.messages,
+      // Claude Code moves its message breakpoint to the newest turn (Anthropic takes 4 at most).
+      ...REQUEST.messages.map((m: any) => ({ ...m, content: m.content.map(({ cache_control: _c, ...b }: any) => b) })),
       {
         role: 'assistant',
         content: [

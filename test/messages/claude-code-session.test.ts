@@ -75,7 +75,9 @@ afterAll(async () => {
 /** What Claude Code sends back of its history: a turn's thinking only when that turn names the model asked for now. */
 const claudeCodeHistory = (history: any[], model: string) =>
   history.map((m) => (m.role === 'assistant' && m.model !== model ? { ...m, content: m.content.filter((b: any) => b.type !== 'thinking' && b.type !== 'redacted_thinking') } : m));
-const sendable = (history: any[], model: string) => claudeCodeHistory(history, model).map(({ role, content }) => ({ role, content }));
+/** Claude Code's message breakpoint sits on the newest turn only (Anthropic takes 4 cache_control blocks at most). */
+const lastBreakpoint = (m: any, i: number, all: any[]) => (i === all.length - 1 || !Array.isArray(m.content) ? m : { ...m, content: m.content.map(({ cache_control: _c, ...b }: any) => b) });
+const sendable = (history: any[], model: string) => claudeCodeHistory(history, model).map(({ role, content }) => ({ role, content })).map(lastBreakpoint);
 
 const cases = [
   { name: 'Kimi through a group named as Claude Code names its model', model: 'claude-opus-4-1-20250805', up: () => kimi, rowModel: 'moonshot/kimi-k2-thinking', kimi: true },

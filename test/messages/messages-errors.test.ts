@@ -244,7 +244,7 @@ describe('bad input and auth', () => {
 
 describe('mock provider and a group', () => {
   test('mock: non-stream and stream agree; stop_sequences accepted', async () => {
-    const params = { model: 'mock/echo', max_tokens: 50, system: 'sys', stop_sequences: ['\n\n'], messages: [{ role: 'user' as const, content: 'hello world' }] };
+    const params = { model: 'mock/echo', max_tokens: 50, system: 'sys', stop_sequences: ['\n\nHuman:'], messages: [{ role: 'user' as const, content: 'hello world' }] };
     const whole = await client.messages.create(params);
     expect(whole.content).toEqual([{ type: 'text', text: 'echo: hello world', citations: null }]);
     const raw = await gw.fetch('/v1/messages', { method: 'POST', body: JSON.stringify({ ...params, stream: true }) });

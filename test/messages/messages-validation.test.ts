@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
-import { jsonResponse, readChunks, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { anthropicClient, foldChatChunks } from './messages-helpers';
 
@@ -79,6 +79,66 @@ const TRANSLATED_ONLY: [string, Record<string, unknown>, string][] = [
   // US-only inference is a promise only Anthropic keeps: refused rather than served elsewhere.
   ['inference_geo us', { inference_geo: 'us' }, "Inference geography 'us'"],
 ];
+
+const SPACE = 'messages: text content blocks must contain non-whitespace text';
+const call = (...ids: string[]) => ({ role: 'assistant', content: ids.map((id) => ({ type: 'tool_use', id, name: 'weather', input: {} })) });
+const result = (id: string, content: unknown = 'Sunny') => ({ type: 'tool_result', tool_use_id: id, content });
+const weather = [{ name: 'weather', input_schema: { type: 'object' } }];
+const image = (media_type: string, data: string) => ({ type: 'image', source: { type: 'base64', media_type, data } });
+const cached = (text: string) => ({ type: 'text', text, cache_control: { type: 'ephemeral' } });
+
+/** Refused before any call, for every target, with Anthropic's own message: [name, body fields, message]. */
+const ANTHROPIC_WORDS: [string, Record<string, unknown>, string][] = [
+  ['a whitespace-only text block', { messages: [user([{ type: 'text', text: ' \n ' }])] }, SPACE],
+  ['a string content of spaces and newlines', { messages: [user('  \n')] }, SPACE],
+  ['an empty string content', { messages: [user('')] }, 'messages.0: all messages must have non-empty content except for the optional final assistant message'],
+  ['an empty text block beside text', { messages: [user([{ type: 'text', text: '' }, { type: 'text', text: 'Hi' }])] }, 'messages: text content blocks must be non-empty'],
+  ['a whitespace-only assistant turn', { messages: [user('Hi'), { role: 'assistant', content: '\n\n' }, user('Again')] }, SPACE],
+  ['a prefill ending in a space', { messages: [user('Hi'), { role: 'assistant', content: 'Sure, ' }] }, 'messages: final assistant content cannot end with trailing whitespace'],
+  ['a prefill block ending in a newline', { messages: [user('Hi'), { role: 'assistant', content: [{ type: 'text', text: '```json\n' }] }] }, 'messages: final assistant content cannot end with trailing whitespace'],
+  ['a whitespace-only text block in a tool result', { tools: weather, messages: [user('Weather?'), call('toolu_01'), user([result('toolu_01', [{ type: 'text', text: ' ' }])])] }, SPACE],
+  ['an empty system text block', { system: [{ type: 'text', text: '' }] }, 'system: text content blocks must be non-empty'],
+  ['a whitespace-only system text block', { system: [{ type: 'text', text: '\n' }] }, 'system: text content blocks must contain non-whitespace text'],
+  ['an empty stop sequence', { stop_sequences: ['END', ''] }, 'stop_sequences: each stop sequence must be non-empty'],
+  ['a newline stop sequence', { stop_sequences: ['\n'] }, 'stop_sequences: each stop sequence must contain non-whitespace'],
+  ["OpenAI's stop", { stop: ['END'] }, 'stop: Extra inputs are not permitted'],
+  ["OpenAI's max_completion_tokens", { max_completion_tokens: 100 }, 'max_completion_tokens: Extra inputs are not permitted'],
+  ['a tool_result for no call', { tools: weather, messages: [user([result('toolu_09')])] },
+    'messages.0.content.0: unexpected `tool_use_id` found in `tool_result` blocks: toolu_09. Each `tool_result` block must have a corresponding `tool_use` block in the previous message.'],
+  ["a tool_result answering an older turn's call", { tools: weather, messages: [user('Weather?'), call('toolu_01'), user([result('toolu_01')]), call('toolu_02'), user([result('toolu_02'), result('toolu_01')])] },
+    'messages.4.content.1: unexpected `tool_use_id` found in `tool_result` blocks: toolu_01. Each `tool_result` block must have a corresponding `tool_use` block in the previous message.'],
+  ['calls left unanswered', { tools: weather, messages: [user('Weather?'), call('toolu_01', 'toolu_02'), user([result('toolu_02')]), user('Never mind')] },
+    'messages.1: `tool_use` ids were found without `tool_result` blocks immediately after: toolu_01. Each `tool_use` block must have a corresponding `tool_result` block in the next message.'],
+  ['one call id twice in a turn', { tools: weather, messages: [user('Weather?'), call('toolu_01', 'toolu_01'), user([result('toolu_01')])] }, 'messages.1.content.1: `tool_use` ids must be unique'],
+  ['a tool_use input that is a string', { tools: weather, messages: [user('Weather?'), { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01', name: 'weather', input: 'Paris' }] }, user([result('toolu_01')])] },
+    'messages.1.content.0.tool_use.input: Input should be a valid dictionary'],
+  ['a BMP image', { messages: [user([image('image/bmp', 'Qk0=')])] }, "messages.0.content.0.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'"],
+  ['an SVG image in a tool result', { tools: weather, messages: [user('Map?'), call('toolu_01'), user([result('toolu_01', [image('image/svg+xml', 'PHN2Zz4=')])])] },
+    "messages.2.content.0.tool_result.content.0.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'"],
+  ['image data that is not base64', { messages: [user([image('image/png', 'not base64!')])] }, 'messages.0.content.0.image.source.base64.data: Input should be valid base64 data'],
+  ['cache_control of another type', { messages: [user([{ type: 'text', text: 'Hi', cache_control: { type: 'persistent' } }])] },
+    "messages.0.content.0.text.cache_control: Input tag 'persistent' found using 'type' does not match any of the expected tags: 'ephemeral'"],
+  ['cache_control with a ttl of 2h', { system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral', ttl: '2h' } }] }, "system.0.text.cache_control.ephemeral.ttl: Input should be '5m' or '1h'"],
+  ['five cache_control blocks', { system: [cached('a'), cached('b')], messages: [user([cached('c'), cached('d'), cached('e')])] }, 'A maximum of 4 blocks with cache_control may be provided. Found 5.'],
+  ['a tool without input_schema', { tools: [{ name: 'weather' }] }, 'tools.0.custom.input_schema: Field required'],
+  ['a tool whose input_schema is not an object schema', { tools: [{ name: 'weather', input_schema: { type: 'string' } }] }, "tools.0.custom.input_schema.type: Input should be 'object'"],
+  ['two tools of one name', { tools: [...weather, ...weather] }, 'tools: Tool names must be unique.'],
+];
+
+for (const model of ['openai/gpt-4o-mini', 'mock/echo', 'claude-sonnet-4-5']) {
+  describe(`Anthropic's words before any call, target ${model}`, () => {
+    for (const [name, fields, message] of ANTHROPIC_WORDS) {
+      test(name, async () => {
+        const calls = openai.requests.length + anthropic.requests.length;
+        const { status, json, row } = await refused(base(model, fields));
+        expect({ status, json }).toEqual({ status: 400, json: { type: 'error', error: { type: 'invalid_request_error', message, details: { error_code: row.errorType } } } });
+        expect(row).toMatchObject({ endpoint: 'messages', status: 400, costUsd: 0 });
+        expect(gw.logs.filter((r) => r.requestId === row.requestId)).toHaveLength(1);
+        expect(openai.requests.length + anthropic.requests.length).toBe(calls);
+      });
+    }
+  });
+}
 
 async function refused(body: Record<string, unknown>) {
   const res = await gw.fetch('/v1/messages', { method: 'POST', body: JSON.stringify(body) });
@@ -164,5 +224,76 @@ describe('what Anthropic takes is still taken', () => {
     });
     expect(msg.type).toBe('message');
     expect(openai.last().body.messages.find((m: any) => m.role === 'tool').content).toBe('Sunny');
+  });
+});
+
+describe('with the SDK', () => {
+  test("whitespace-only text is refused as Anthropic refuses it; the SDK's BadRequestError carries Anthropic's message; one row", async () => {
+    const calls = openai.requests.length;
+    const err = await client.messages.create({ model: 'openai/gpt-4o-mini', max_tokens: 100, messages: [{ role: 'user', content: [{ type: 'text', text: '   ' }] }] }).catch((e) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(err.error).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: SPACE, details: { error_code: 'invalid_request' } } });
+    expect(await gw.waitForRow(err.requestID)).toMatchObject({ endpoint: 'messages', status: 400 });
+    expect(openai.requests.length).toBe(calls);
+  });
+
+  test("more stop_sequences than OpenAI takes: refused naming stop_sequences (was OpenAI's 400 naming its `stop`); the mock takes them", async () => {
+    const stop_sequences = ['A1', 'B2', 'C3', 'D4', 'E5'];
+    const calls = openai.requests.length;
+    const err = await client.messages.create({ model: 'openai/gpt-4o-mini', max_tokens: 100, stop_sequences, messages: [{ role: 'user', content: 'Count' }] }).catch((e) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(err.error.error).toEqual({ type: 'invalid_request_error', message: "stop_sequences: provider 'openai' takes at most 4 stop sequences, not 5.", details: { error_code: 'unsupported_parameter' } });
+    expect(openai.requests.length).toBe(calls);
+    expect(await gw.waitForRow(err.requestID)).toMatchObject({ endpoint: 'messages', status: 400 });
+    const ok = await client.messages.create({ model: 'mock/echo', max_tokens: 100, stop_sequences, messages: [{ role: 'user', content: 'Count' }] });
+    expect(ok.type).toBe('message');
+  });
+
+  test("a model's whitespace before its calls is no text block (JSON and stream), so the turn goes back without Anthropic's 400", async () => {
+    const whole = fixtureJson('openai', 'tools.json');
+    whole.choices[0].message.content = '\n\n';
+    const chunks = readChunks('openai', 'tools.chunks.txt').map((c, i) => {
+      if (i !== 0) return c;
+      const first = JSON.parse(c);
+      first.choices[0].delta.content = '\n\n';
+      return JSON.stringify(first);
+    });
+    const tools = [{ name: 'get_weather', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } } }];
+    const ask = { model: 'openai/gpt-4o-mini', max_tokens: 200, tools, messages: [{ role: 'user' as const, content: 'Weather in Paris and Tokyo?' }] };
+    try {
+      openai.handler = () => jsonResponse(whole);
+      const json = await client.messages.create(ask);
+      openai.handler = () => sseResponse(chunks);
+      const streamed = await client.messages.stream(ask).finalMessage();
+      for (const m of [json, streamed]) {
+        expect(m.content.map((b) => b.type)).toEqual(['tool_use', 'tool_use']);
+        openai.handler = () => jsonResponse(foldChatChunks(readChunks('openai', 'text.chunks.txt')));
+        const results = m.content.map((b) => ({ type: 'tool_result' as const, tool_use_id: (b as Anthropic.ToolUseBlock).id, content: 'Sunny' }));
+        const next = await client.messages.create({ ...ask, messages: [...ask.messages, { role: 'assistant', content: m.content }, { role: 'user', content: results }] });
+        expect(next.stop_reason).toBe('end_turn');
+        expect(openai.last().body.messages.filter((x: any) => x.role === 'tool')).toHaveLength(2);
+      }
+    } finally {
+      openai.handler = () => jsonResponse(foldChatChunks(readChunks('openai', 'text.chunks.txt')));
+    }
+  });
+
+  test('what Anthropic takes passes: a prefill without trailing space, an empty failed tool result, a PNG, four cache breakpoints with a 1h ttl, a "\\n\\nHuman:" stop', async () => {
+    const calls = openai.requests.length;
+    const hour = { type: 'ephemeral' as const, ttl: '1h' as const };
+    const msg = await client.messages.create({
+      model: 'openai/gpt-4o-mini', max_tokens: 100, stop_sequences: ['\n\nHuman:'],
+      system: [{ type: 'text', text: 'Be brief.', cache_control: hour }],
+      tools: [{ name: 'weather', input_schema: { type: 'object' }, cache_control: hour }],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'Weather?', cache_control: hour }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01', name: 'weather', input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01', is_error: true, content: '' }, { type: 'text', text: 'Go on.', cache_control: hour }] },
+        { role: 'assistant', content: 'It is' },
+      ],
+    });
+    expect(msg.type).toBe('message');
+    expect(openai.requests.length).toBe(calls + 1);
+    expect(openai.last().body.stop).toEqual(['\n\nHuman:']);
   });
 });

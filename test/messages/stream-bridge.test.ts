@@ -148,6 +148,25 @@ describe('MessageStreamBridge', () => {
     expect(assemble(events)).toEqual([{ type: 'tool_use', id: 'w', name: 'Write', input: JSON.parse(args) , caller: { type: 'direct' } }]);
   });
 
+  test('whitespace a text block would hold alone is dropped (Anthropic refuses it sent back); before more text it is kept', () => {
+    const b = new MessageStreamBridge(skeleton());
+    const events = [
+      ...b.start(),
+      ...b.push(chunk({ role: 'assistant', content: '\n' })),
+      ...b.push(chunk({ content: '\n' })),
+      ...b.push(chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'ls', arguments: '{}' } }] })),
+      ...b.push(chunk({}, 'tool_calls')),
+      ...b.end(null),
+    ];
+    expectAnthropicOrder(events);
+    expect(events.filter((e) => e.type === 'content_block_start').map((e: any) => e.content_block.type)).toEqual(['tool_use']);
+    const c = new MessageStreamBridge(skeleton());
+    const texts = [...c.start(), ...c.push(chunk({ content: '\n\n' })), ...c.push(chunk({ content: 'Hi' })), ...c.push(chunk({ content: ' ' })), ...c.end(null)]
+      .filter((e: any) => e.type === 'content_block_delta')
+      .map((e: any) => e.delta.text);
+    expect(texts).toEqual(['\n\nHi', ' ']);
+  });
+
   test('empty answer: no blocks, the early ping, end_turn; fail gives an error event once', () => {
     const b = new MessageStreamBridge(skeleton());
     expect([...b.start(), ...b.push(chunk({}, 'stop')), ...b.end(null)].map((e) => e.type)).toEqual(['message_start', 'ping', 'message_delta', 'message_stop']);

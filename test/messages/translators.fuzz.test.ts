@@ -17,14 +17,14 @@ const PROVIDERS = ['openai', 'gemini', 'deepseek', 'moonshot', 'grok', 'ollama',
 const json = fc.jsonValue({ maxDepth: 3 });
 const id = fc.stringMatching(/^[A-Za-z0-9_:.-]{1,20}$/);
 const text = fc.string({ maxLength: 30 });
-/** A whole turn's text: Anthropic refuses an empty turn (but for a final assistant prefill). */
-const turnText = fc.string({ minLength: 1, maxLength: 30 });
+/** Text Anthropic takes in a block or a whole turn: not empty, not whitespace alone (but for a final assistant prefill). */
+const turnText = fc.string({ minLength: 1, maxLength: 30 }).filter((s) => s.trim() !== '');
 const cache = fc.option(fc.constant({ type: 'ephemeral' }), { nil: undefined });
 const image = fc.oneof(
-  fc.record({ type: fc.constant('image'), source: fc.record({ type: fc.constant('base64'), media_type: fc.constantFrom('image/png', 'image/jpeg'), data: fc.base64String({ maxLength: 16 }) }) }),
+  fc.record({ type: fc.constant('image'), source: fc.record({ type: fc.constant('base64'), media_type: fc.constantFrom('image/png', 'image/jpeg'), data: fc.base64String({ minLength: 4, maxLength: 16 }) }) }),
   fc.record({ type: fc.constant('image'), source: fc.record({ type: fc.constant('url'), url: fc.webUrl() }) }),
 );
-const textBlock = fc.record({ type: fc.constant('text'), text, cache_control: cache }, { requiredKeys: ['type', 'text'] });
+const textBlock = fc.record({ type: fc.constant('text'), text: turnText, cache_control: cache }, { requiredKeys: ['type', 'text'] });
 const toolResult = fc.record(
   { type: fc.constant('tool_result'), tool_use_id: id, content: fc.oneof(text, fc.array(fc.oneof(textBlock, image), { maxLength: 2 })), is_error: fc.boolean() },
   { requiredKeys: ['type', 'tool_use_id'] },
@@ -56,11 +56,11 @@ const validRequest = fc.record(
     max_tokens: fc.integer({ min: 1, max: 100_000 }),
     messages: fc.array(fc.oneof(userTurn, assistantTurn, fc.record({ role: fc.constant('system'), content: turnText })), { minLength: 1, maxLength: 5 }),
     system: fc.oneof(text, fc.array(textBlock, { maxLength: 3 })),
-    stop_sequences: fc.array(fc.string({ minLength: 1, maxLength: 5 }), { maxLength: 4 }),
+    stop_sequences: fc.array(fc.string({ minLength: 1, maxLength: 5 }).filter((s) => s.trim() !== ''), { maxLength: 4 }),
     temperature: fc.double({ min: 0, max: 1, noNaN: true }),
     top_p: fc.double({ min: 0, max: 1, noNaN: true }),
     stream: fc.boolean(),
-    tools: fc.array(tool, { maxLength: 3 }),
+    tools: fc.uniqueArray(tool, { maxLength: 3, selector: (t) => t.name }),
     tool_choice: fc.oneof(fc.constant({ type: 'auto' }), fc.constant({ type: 'none' })),
     thinking: fc.oneof(fc.constant({ type: 'disabled' }), fc.constant({ type: 'adaptive' }), fc.record({ type: fc.constant('enabled'), budget_tokens: fc.integer({ min: 1024, max: 64_000 }) })),
     metadata: fc.record({ user_id: fc.string({ maxLength: 100 }) }),
@@ -71,8 +71,63 @@ const validRequest = fc.record(
 ).map((r) => {
   // Anthropic wants a thinking budget below max_tokens.
   const t = r.thinking as { type: string; budget_tokens?: number } | undefined;
-  return t?.type === 'enabled' && t.budget_tokens! >= r.max_tokens ? { ...r, max_tokens: t.budget_tokens! + 1 } : r;
+  const budgeted = t?.type === 'enabled' && t.budget_tokens! >= r.max_tokens ? { ...r, max_tokens: t.budget_tokens! + 1 } : r;
+  return fourBreakpoints({ ...budgeted, messages: noTrailingSpace(paired(budgeted.messages)) });
 });
+
+/** Anthropic takes cache_control on 4 blocks at most: the rest are left without. */
+function fourBreakpoints<T extends { messages: unknown[] }>(req: T): T {
+  const r = req as any;
+  let n = 0;
+  const keep = (b: any) => (b?.cache_control && ++n > 4 ? (({ cache_control: _c, ...rest }) => rest)(b) : b);
+  const blocks = (c: unknown) => (Array.isArray(c) ? c.map((b) => (b.type === 'tool_result' && Array.isArray(b.content) ? keep({ ...b, content: b.content.map(keep) }) : keep(b))) : c);
+  return { ...r, system: blocks(r.system), tools: r.tools?.map(keep), messages: r.messages.map((m: any) => ({ ...m, content: blocks(m.content) })) } as T;
+}
+
+/**
+ * Anthropic's tool pairing on a generated conversation: each user turn's tool_results re-pointed
+ * at the calls of the assistant turn before it (extras dropped, missing ones added first).
+ * Turns are consecutive messages of a role, `system`-role ones aside (check-content.ts).
+ */
+function paired(messages: any[]): any[] {
+  const out = messages.map((m) => ({ ...m, content: typeof m.content === 'string' ? m.content : m.content.map((b: any) => ({ ...b })) }));
+  const turns: any[][] = [];
+  let role = '';
+  for (const m of out) {
+    if (m.role === 'system') continue;
+    if (m.role !== role) turns.push([]);
+    role = m.role;
+    turns.at(-1)!.push(m);
+  }
+  let n = 0;
+  let calls: string[] = [];
+  for (const turn of turns) {
+    if (turn[0].role === 'assistant') {
+      calls = [];
+      for (const m of turn) if (Array.isArray(m.content)) for (const b of m.content) if (b.type === 'tool_use') calls.push((b.id = `${b.id}_${n++}`));
+      continue;
+    }
+    const left = calls;
+    calls = [];
+    for (const m of turn) {
+      if (!Array.isArray(m.content)) continue;
+      m.content = m.content.flatMap((b: any) => (b.type !== 'tool_result' ? [b] : left.length ? [{ ...b, tool_use_id: left.shift() }] : []));
+      if (!m.content.length) m.content = [{ type: 'text', text: 'x' }];
+    }
+    const first = turn[0];
+    if (left.length) first.content = [...left.map((id) => ({ type: 'tool_result', tool_use_id: id, content: 'ok' })), ...(typeof first.content === 'string' ? [{ type: 'text', text: first.content }] : first.content)];
+  }
+  return out;
+}
+
+/** A final assistant turn (a prefill) may not end in whitespace. */
+function noTrailingSpace(messages: any[]): any[] {
+  const last = messages.at(-1);
+  if (last?.role !== 'assistant') return messages;
+  const end = (t: string) => t.trimEnd() || 'x';
+  const content = typeof last.content === 'string' ? end(last.content) : last.content.map((b: any, i: number, all: any[]) => (i === all.length - 1 && b.type === 'text' ? { ...b, text: end(b.text) } : b));
+  return [...messages.slice(0, -1), { ...last, content }];
+}
 
 const allText = (v: unknown): string => JSON.stringify(v);
 
@@ -125,13 +180,17 @@ describe('chatToMessage and back', () => {
   // The turn is followed by a user turn: a final assistant turn is a prefill, left out when empty (prefill.test.ts).
   test('a completion becomes a message whose assistant turn translates back to the same text and calls', () => {
     fc.assert(
-      fc.property(text, fc.option(text, { nil: undefined }), fc.array(toolCall, { maxLength: 3 }), fc.constantFrom('stop', 'length', 'tool_calls', 'content_filter', null), fc.constantFrom(...PROVIDERS), (content, reasoning, calls, finish, provider) => {
+      fc.property(text, fc.option(text, { nil: undefined }), fc.uniqueArray(toolCall, { maxLength: 3, selector: (c) => c.id }), fc.constantFrom('stop', 'length', 'tool_calls', 'content_filter', null), fc.constantFrom(...PROVIDERS), (content, reasoning, calls, finish, provider) => {
         const message: any = { role: 'assistant', content, reasoning_content: reasoning };
         if (calls.length) message.tool_calls = calls;
         const m = chatToMessage({ id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message, finish_reason: finish as any, logprobs: null }] }, { id: 'msg', model: 'm', usage: null });
-        const back = messagesToChat(validateMessagesRequest({ model: 'm', max_tokens: 1, messages: [{ role: 'assistant', content: m.content.length ? m.content : 'x' }, { role: 'user', content: 'next' }] }), { model: 'm', provider, upstreamModel: 'm' });
+        // The client answers each call, as Anthropic requires.
+        const results = m.content.flatMap((b) => (b.type === 'tool_use' ? [{ type: 'tool_result' as const, tool_use_id: b.id, content: 'ok' }] : []));
+        const back = messagesToChat(validateMessagesRequest({ model: 'm', max_tokens: 1, messages: [{ role: 'assistant', content: m.content.length ? m.content : 'x' }, { role: 'user', content: results.length ? results : 'next' }] }), { model: 'm', provider, upstreamModel: 'm' });
         const a = back.messages[0] as any;
-        if (content) expect(a.content).toBe(content);
+        // Whitespace alone is no text block (Anthropic refuses one sent back).
+        expect(m.content.some((b) => b.type === 'text' && b.text.trim() === '')).toBe(false);
+        if (content.trim()) expect(a.content).toBe(content);
         expect((a.tool_calls ?? []).map((c: any) => [c.id, c.function.name, JSON.parse(c.function.arguments)])).toEqual(calls.map((c) => [c.id, c.function.name, JSON.parse(c.function.arguments)]));
       }),
       { numRuns: 300 },
@@ -173,11 +232,13 @@ describe('MessageStreamBridge', () => {
         events.push(...b.end(null));
         const interleaved = events.some((e, i) => e.type === 'content_block_delta' && events.slice(0, i).some((p) => p.type === 'content_block_stop' && p.index === e.index));
         if (!interleaved) expectAnthropicOrder(events);
-        const got = events
-          .filter((e) => e.type === 'content_block_delta')
-          .map((e: any) => e.delta.text ?? e.delta.thinking ?? '')
-          .join('');
-        expect(got).toBe(sent);
+        const deltas = events.filter((e) => e.type === 'content_block_delta') as any[];
+        const got = deltas.map((e) => e.delta.text ?? e.delta.thinking ?? '').join('');
+        // Every piece of text but whitespace a text block would hold alone, which is dropped (Anthropic refuses it sent back).
+        expect(got.replace(/\s/g, '')).toBe(sent.replace(/\s/g, ''));
+        const texts = new Map<number, string>();
+        for (const e of deltas) if (typeof e.delta.text === 'string') texts.set(e.index, (texts.get(e.index) ?? '') + e.delta.text);
+        for (const t of texts.values()) expect(t.trim()).not.toBe('');
       }),
       { numRuns: 500 },
     );

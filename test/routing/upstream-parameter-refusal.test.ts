@@ -67,6 +67,13 @@ test('o3 named directly: OpenAI\'s 400 as it came, param and code included; one 
   expect(await gw.waitForRow(err)).toMatchObject({ status: 400 });
 });
 
+test("o3 through /v1/messages: OpenAI's refusal of 'stop' names the client's stop_sequences, in Anthropic's shape; one row", async () => {
+  const res = await gw.fetch('/v1/messages', { method: 'POST', body: JSON.stringify({ model: 'o3', max_tokens: 100, stop_sequences: ['END'], messages: hi }) });
+  expect(res.status).toBe(400);
+  expect(await res.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: "Upstream OpenAI (openai) returned HTTP 400: Unsupported parameter: 'stop_sequences' is not supported with this model.", details: { error_code: 'unsupported_parameter' } } });
+  expect(await gw.waitForRow(res)).toMatchObject({ status: 400, endpoint: 'messages' });
+});
+
 test('a group none of whose targets takes it answers the first refusal', async () => {
   const err = await apiError(gw.openai().chat.completions.create({ model: 'o3-then-gpt5', messages: hi, stop: ['END'] }));
   expect([err.status, err.code, err.param]).toEqual([400, 'unsupported_parameter', 'stop']);
