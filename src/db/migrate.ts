@@ -2,6 +2,7 @@ import type { Database } from 'bun:sqlite';
 import { ConfigError } from '../config/env-readers';
 import type { Db } from './client';
 import { embeddedMigrations } from './migrations.gen';
+import { refuseNewerSchema } from './newer-schema';
 
 /** drizzle's bookkeeping table, as its SQLite migrator makes and reads it. */
 const TABLE = '"__drizzle_migrations"';
@@ -20,6 +21,7 @@ const LOCK_WAIT_MS = 60_000;
  * stack trace. Now the second waits for the first and finds its migrations done. A failed
  * statement's error is the one thrown (after SQLITE_FULL, SQLite has already rolled back and the
  * ROLLBACK fails too: that error would hide the cause start-up reports, startup-failure.ts).
+ * A database a later release migrated is refused (newer-schema.ts), as is another program's.
  */
 export function runMigrations(db: Db): void {
   const sqlite = (db as unknown as { $client: Database }).$client;
@@ -28,6 +30,7 @@ export function runMigrations(db: Db): void {
     sqlite.run(`CREATE TABLE IF NOT EXISTS ${TABLE} (\n\t\t\tid SERIAL PRIMARY KEY,\n\t\t\thash text NOT NULL,\n\t\t\tcreated_at numeric\n\t\t)`);
     const last = sqlite.query(`SELECT id, hash, created_at FROM ${TABLE} ORDER BY created_at DESC LIMIT 1`).values()[0];
     if (!last) refuseForeignTables(sqlite);
+    else refuseNewerSchema(sqlite.query(`SELECT created_at FROM ${TABLE}`).values().map((r) => Number(r[0])), embeddedMigrations, sqlite.filename);
     for (const m of embeddedMigrations) {
       if (last && Number(last[2]) >= m.when) continue;
       for (const statement of m.sql.split('--> statement-breakpoint')) sqlite.run(statement);

@@ -1,7 +1,9 @@
 import type { SQLQueryBindings } from 'bun:sqlite';
 import { SQL } from 'bun';
 import { drizzle } from 'drizzle-orm/bun-sql';
+import { urlWithoutQueryValues } from '../config/env-readers';
 import { embeddedMigrations } from './migrations-pg.gen';
+import { refuseNewerSchema } from './newer-schema';
 import { asSharedDb } from './pg-translate';
 import * as pgSchema from './schema-pg.gen';
 import { seedDatabaseAsync } from './seed/seed';
@@ -43,12 +45,19 @@ export function isStoreUnreachableError(err: unknown): boolean {
   return typeof code === 'string' && UNREACHABLE_CODE.test(code);
 }
 
-/** Applies the embedded PostgreSQL migrations and the seed under a session advisory lock on one connection. */
+/**
+ * Applies the embedded PostgreSQL migrations and the seed under a session advisory lock on one
+ * connection; a database a later release migrated is refused first (newer-schema.ts).
+ */
 export async function migratePg(url: string, opts: PgStoreOptions = {}): Promise<void> {
   const client = new SQL({ url, max: 1, connectionTimeout: opts.connectionTimeoutS ?? 10 });
   try {
     await client.unsafe('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
+      // drizzle's own bookkeeping (schema `drizzle`), absent on a new database.
+      const [{ t }] = await client.unsafe(`SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS t`);
+      const applied: { created_at: string }[] = t ? await client.unsafe('SELECT created_at FROM drizzle.__drizzle_migrations') : [];
+      refuseNewerSchema(applied.map((r) => Number(r.created_at)), embeddedMigrations, urlWithoutQueryValues(url));
       const db = drizzle({ client, schema: pgSchema });
       const migrations = embeddedMigrations.map((m) => ({
         sql: m.sql.split('--> statement-breakpoint'),
