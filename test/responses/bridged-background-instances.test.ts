@@ -69,6 +69,8 @@ test("cancelled through another instance: the running one ends the call, its fol
   // The follower on A saw its end: the response as the run ended it (OpenAI's union has no response.cancelled).
   await followed;
   expect(events.at(-1)).toMatchObject({ type: 'response.incomplete', response: { id: queued.id, status: 'cancelled' } });
+  // B stored it cancelled as it stood in the store; A's run, ended, stores it as it ended (what its follower got).
+  await a.ctx.responseStore.flush();
   expect(events.at(-1).response.output).toEqual((await onA.responses.retrieve(queued.id)).output);
   expect(await a.waitForRow(response)).toMatchObject({ endpoint: 'responses', status: 499 });
 }, 60_000);
