@@ -72,7 +72,7 @@ describe('what Anthropic counts is still counted', () => {
     const { data, response } = await client.messages.countTokens(body('openai/gpt-4o-mini', fields)).withResponse();
     expect(data.input_tokens).toBeGreaterThan(0);
     expect(calls()).toBe(before);
-    expect(await gw.waitForRow(response.headers.get('x-request-id'))).toMatchObject({ endpoint: 'count_tokens', status: 200 });
+    expect(await gw.waitForRow(response.headers.get('x-request-id')!)).toMatchObject({ endpoint: 'count_tokens', status: 200 });
   });
 
   test("Anthropic target: Anthropic's own count of the body as sent", async () => {
