@@ -3,6 +3,22 @@
  * its words for each: shared by /v1/messages (messages-validation.test.ts) and count_tokens
  * (count-tokens-checks.test.ts), which refuse them the same way before any upstream call.
  */
+import type { FakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+
+/** The gateway both tests judge: `openai/*` on one fake, the mock on, `claude-*` on Anthropic's fake. */
+export function startRefusalGateway(openai: FakeUpstream, anthropic: FakeUpstream): Promise<TestGateway> {
+  return startGateway({
+    env: { ...providerEnv('openai', `${openai.url}/v1`), LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true', ANTHROPIC_API_KEY: 'sk-ant-test-0123456789', LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropic.url },
+  });
+}
+
+/** Stops what startRefusalGateway's caller started: the gateway, then its fakes. */
+export async function stopRefusalGateway(gw: TestGateway, ...fakes: FakeUpstream[]): Promise<void> {
+  await gw.close();
+  for (const f of fakes) f.close();
+}
+
 export const user = (content: unknown) => ({ role: 'user', content });
 export const SPACE = 'messages: text content blocks must contain non-whitespace text';
 export const call = (...ids: string[]) => ({ role: 'assistant', content: ids.map((id) => ({ type: 'tool_use', id, name: 'weather', input: {} })) });

@@ -9,9 +9,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { jsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import type { TestGateway } from '../helpers/start-gateway';
 import { anthropicClient } from './messages-helpers';
-import { ANTHROPIC_WORDS, call, result, user, weather } from './anthropic-refusals';
+import { ANTHROPIC_WORDS, call, result, startRefusalGateway, stopRefusalGateway, user, weather } from './anthropic-refusals';
 
 let openai: FakeUpstream;
 let anthropic: FakeUpstream;
@@ -26,16 +26,10 @@ beforeAll(async () => {
       ? jsonResponse({ input_tokens: JSON.stringify(rec.body).length })
       : jsonResponse({ type: 'error', error: { type: 'invalid_request_error', message: `fake: unexpected ${rec.path}` } }, 400),
   );
-  gw = await startGateway({
-    env: { ...providerEnv('openai', `${openai.url}/v1`), LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true', ANTHROPIC_API_KEY: 'sk-ant-test-0123456789', LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropic.url },
-  });
+  gw = await startRefusalGateway(openai, anthropic);
   client = anthropicClient(gw);
 });
-afterAll(async () => {
-  await gw.close();
-  openai.close();
-  anthropic.close();
-});
+afterAll(() => stopRefusalGateway(gw, openai, anthropic));
 
 const calls = () => openai.requests.length + anthropic.requests.length;
 const body = (model: string, fields: Record<string, unknown>) => ({ model, messages: [user('Hello')], ...fields }) as any;

@@ -10,9 +10,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import type { TestGateway } from '../helpers/start-gateway';
 import { anthropicClient, foldChatChunks } from './messages-helpers';
-import { ANTHROPIC_WORDS, SPACE, user } from './anthropic-refusals';
+import { ANTHROPIC_WORDS, SPACE, startRefusalGateway, stopRefusalGateway, user } from './anthropic-refusals';
 
 let openai: FakeUpstream;
 let anthropic: FakeUpstream;
@@ -34,16 +34,10 @@ beforeAll(async () => {
     if (t?.type === 'enabled' && t.budget_tokens >= rec.body.max_tokens) return jsonResponse(BUDGET_REFUSAL, 400);
     return jsonResponse({ type: 'error', error: { type: 'invalid_request_error', message: `fake: unexpected ${JSON.stringify(rec.body)}` } }, 400);
   });
-  gw = await startGateway({
-    env: { ...providerEnv('openai', `${openai.url}/v1`), LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true', ANTHROPIC_API_KEY: 'sk-ant-test-0123456789', LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropic.url },
-  });
+  gw = await startRefusalGateway(openai, anthropic);
   client = anthropicClient(gw);
 });
-afterAll(async () => {
-  await gw.close();
-  openai.close();
-  anthropic.close();
-});
+afterAll(() => stopRefusalGateway(gw, openai, anthropic));
 
 const base = (model: string, extra: Record<string, unknown>) => ({ model, max_tokens: 2048, messages: [user('Hello')], ...extra });
 
