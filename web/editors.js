@@ -1,6 +1,7 @@
 // The inline editors' Alpine components: `editors` (which of a section's editors are open, and
 // where the focus goes as one opens and closes) and `groupForm` (a group editor's strategy).
-// Registered on alpine:init: this file loads before Alpine (deferred) starts.
+// Registered on alpine:init: this file loads before Alpine (deferred) starts. Also: open editors
+// and their typed input outlive a swap of their section (keepOpenEditors below).
 (function () {
   'use strict';
 
@@ -69,4 +70,89 @@
       };
     });
   });
+
+  // A change answers with its whole section (the Teams and Clients pages: a create, a delete, a
+  // revoke, another row's save), and every row came back closed: an editor open meanwhile lost
+  // what was typed in it without a word. So before such a swap (a POST's) the open editors are
+  // noted, but for the form whose save it is (that one closes on purpose), with the fields typed
+  // in; after it each is opened again in its row's new copy and those fields refilled. Fields
+  // not typed in show the row as it now is. A row gone with the swap (deleted) takes its editor.
+  function keepOpenEditors() {
+    var kept = null;
+    document.addEventListener('htmx:beforeSwap', function (ev) {
+      kept = null;
+      var d = ev.detail || {};
+      var cfg = d.requestConfig;
+      var Alpine = window.Alpine;
+      if (!Alpine || !d.shouldSwap || !cfg || String(cfg.verb).toLowerCase() !== 'post' || !(d.target instanceof Element)) return;
+      var list = [];
+      d.target.querySelectorAll('[x-data="editors"][id] form[data-editor]').forEach(function (form) {
+        var root = form.closest('[x-data="editors"]');
+        var name = form.getAttribute('data-editor');
+        var state = Alpine.$data(root);
+        if (form === cfg.elt || !state || !state.open || !state.open[name]) return;
+        list.push({ id: root.id, name: name, fields: typedFields(form) });
+      });
+      if (list.length) kept = { xhr: d.xhr, list: list };
+    });
+    // Settled: the new rows are in place and Alpine has started their components.
+    document.addEventListener('htmx:afterSettle', function (ev) {
+      if (!kept || !ev.detail || ev.detail.xhr !== kept.xhr) return;
+      var list = kept.list;
+      kept = null;
+      list.forEach(function (k) {
+        var root = document.getElementById(k.id);
+        var form = root && root.querySelector('form[data-editor="' + k.name + '"]');
+        var state = form && window.Alpine.$data(root);
+        if (!state || !state.open) return;
+        refill(form, k.fields);
+        // Opened without show(): the focus stays where the change left it.
+        state.open[k.name] = true;
+      });
+    });
+  }
+
+  // The fields of a form that differ from what the page rendered: [key, value, checked].
+  function typedFields(form) {
+    var out = [];
+    eachField(form, function (el, key) {
+      var changed;
+      if (el.type === 'checkbox' || el.type === 'radio') changed = el.checked !== el.defaultChecked;
+      else if (el.tagName === 'SELECT') changed = el.selectedIndex !== renderedIndex(el);
+      else changed = el.value !== el.defaultValue;
+      if (changed) out.push([key, el.value, el.checked]);
+    });
+    return out;
+  }
+
+  function refill(form, fields) {
+    var byKey = {};
+    fields.forEach(function (f) { byKey[f[0]] = f; });
+    eachField(form, function (el, key) {
+      var f = byKey[key];
+      if (!f) return;
+      if (el.type === 'checkbox' || el.type === 'radio') el.checked = f[2];
+      else el.value = f[1];
+    });
+  }
+
+  // A form's named fields (hidden ones left out), each with a key that finds it in a new copy of
+  // the form: its name and its place among the fields of that name (a radio: its value).
+  function eachField(form, fn) {
+    var seen = {};
+    form.querySelectorAll('input[name], select[name], textarea[name]').forEach(function (el) {
+      if (el.type === 'hidden') return;
+      var n = seen[el.name] = (seen[el.name] || 0) + 1;
+      fn(el, el.name + '\u0000' + (el.type === 'radio' ? el.value : n));
+    });
+  }
+
+  // The option a <select> showed as rendered: the last marked selected, else the first.
+  function renderedIndex(sel) {
+    var at = 0;
+    for (var i = 0; i < sel.options.length; i++) if (sel.options[i].defaultSelected) at = i;
+    return at;
+  }
+
+  keepOpenEditors();
 })();

@@ -3,6 +3,12 @@
  * guess whether 1200 is tokens, milliseconds or cents. Pure functions, shared by pages and tests.
  */
 
+/**
+ * Between a figure and its unit in a label ("30\u00a0d", "24\u00a0h"): a narrow column wraps its
+ * heading at spaces, and "Requests (30" above "d)" reads as neither.
+ */
+export const NBSP = '\u00a0';
+
 /** 950 -> "950", 1234 -> "1.2k", 2_500_000 -> "2.5M". */
 export function compactNumber(n: number): string {
   if (!Number.isFinite(n)) return '0';

@@ -1,13 +1,21 @@
 import type { RefusalReason } from './limit-counters';
 import type { ScopeLimits } from './limit-types';
 
+/** Significant digits of every amount in a refusal message. */
+const SIGNIFICANT = 6;
+
 /**
- * Dollars for a refusal message: cents from $1 up, else at least four decimals and always two
- * significant digits, so a small budget reads `$0.000010`, not a misleading `$0.0000`.
+ * Dollars for a refusal message, one rule for the budget, the spend, the reservations and the
+ * request's worst case, so they compare at a glance: six significant digits (at most twelve
+ * decimals), trailing zeros dropped, cents kept once there is a fraction. A $0.00001 budget reads
+ * `$0.00001` beside a spend of `$0.0000084` (not `$0.000010` beside `$0.00`), $5 reads `$5`,
+ * $12.5 `$12.50`, and a $4.99987 spend is not rounded up to the $5 budget it is below.
  */
 export function usdText(n: number): string {
-  if (n >= 1 || n <= 0) return `$${n.toFixed(2)}`;
-  return `$${n.toFixed(Math.min(12, Math.max(4, 1 - Math.floor(Math.log10(n)))))}`;
+  if (!Number.isFinite(n) || n === 0) return '$0';
+  const decimals = Math.min(12, Math.max(2, SIGNIFICANT - 1 - Math.floor(Math.log10(Math.abs(n)))));
+  const s = n.toFixed(decimals).replace(/\.?0+$/, '');
+  return `$${/\.\d$/.test(s) ? `${s}0` : s}`;
 }
 
 const secs = (ms: number) => Math.max(1, Math.ceil(ms / 1000));

@@ -79,7 +79,7 @@ test('period spend starts from the logged spend (daily rollup), and a new day st
   rig.clock.now = Date.parse('2026-03-10T12:00:00Z');
 });
 
-test('a refusal of a small budget names its amounts in digits that show (never $0.0000)', async () => {
+test('a refusal of a small budget names its amounts in digits that show, all by one rule (never $0.0000, nor $0.000010 beside $0.00)', async () => {
   // $0.10 per 1M tokens: the fixture's 28 tokens cost $0.0000028, a budget of $0.00001 fits three.
   rig.gw.ctx.db.insert(models).values({ id: 'lim-cheap', provider: 'openai', upstreamId: 'gpt-4o-mini', inputPrice: 0.1, outputPrice: 0.1, contextWindow: 128_000, updatedAt: Date.now() }).run();
   const c = await limitedClient(rig.gw, 'tiny-budget', { budgetUsd: 0.00001, budgetPeriod: 'day' });
@@ -94,7 +94,7 @@ test('a refusal of a small budget names its amounts in digits that show (never $
   }
   expect(err?.code).toBe('budget_exceeded');
   expect(err!.message).toMatch(
-    /^429 Budget exceeded for key 'tiny-budget': \$0\.000010 per day; spent \$0\.00000[1-9]\d, \$0\.00 reserved by requests in flight, this request may cost up to \$0\.00000[1-9]\d\.$/,
+    /^429 Budget exceeded for key 'tiny-budget': \$0\.00001 per day; spent \$0\.00000[1-9]\d*, \$0 reserved by requests in flight, this request may cost up to \$0\.00000[1-9]\d*\.$/,
   );
 });
 

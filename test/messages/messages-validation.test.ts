@@ -10,8 +10,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import type { TestGateway } from '../helpers/start-gateway';
 import { anthropicClient, foldChatChunks } from './messages-helpers';
+import { ANTHROPIC_WORDS, SPACE, startRefusalGateway, stopRefusalGateway, user } from './anthropic-refusals';
 
 let openai: FakeUpstream;
 let anthropic: FakeUpstream;
@@ -33,18 +34,11 @@ beforeAll(async () => {
     if (t?.type === 'enabled' && t.budget_tokens >= rec.body.max_tokens) return jsonResponse(BUDGET_REFUSAL, 400);
     return jsonResponse({ type: 'error', error: { type: 'invalid_request_error', message: `fake: unexpected ${JSON.stringify(rec.body)}` } }, 400);
   });
-  gw = await startGateway({
-    env: { ...providerEnv('openai', `${openai.url}/v1`), LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true', ANTHROPIC_API_KEY: 'sk-ant-test-0123456789', LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropic.url },
-  });
+  gw = await startRefusalGateway(openai, anthropic);
   client = anthropicClient(gw);
 });
-afterAll(async () => {
-  await gw.close();
-  openai.close();
-  anthropic.close();
-});
+afterAll(() => stopRefusalGateway(gw, openai, anthropic));
 
-const user = (content: unknown) => ({ role: 'user', content });
 const base = (model: string, extra: Record<string, unknown>) => ({ model, max_tokens: 2048, messages: [user('Hello')], ...extra });
 
 /** Refused before routing, for every target: [name, body fields, what the message names]. */
@@ -78,51 +72,6 @@ const TRANSLATED_ONLY: [string, Record<string, unknown>, string][] = [
   ['an unknown block in a user turn', { messages: [user([{ type: 'video', source: {} }])] }, "content block type 'video'"],
   // US-only inference is a promise only Anthropic keeps: refused rather than served elsewhere.
   ['inference_geo us', { inference_geo: 'us' }, "Inference geography 'us'"],
-];
-
-const SPACE = 'messages: text content blocks must contain non-whitespace text';
-const call = (...ids: string[]) => ({ role: 'assistant', content: ids.map((id) => ({ type: 'tool_use', id, name: 'weather', input: {} })) });
-const result = (id: string, content: unknown = 'Sunny') => ({ type: 'tool_result', tool_use_id: id, content });
-const weather = [{ name: 'weather', input_schema: { type: 'object' } }];
-const image = (media_type: string, data: string) => ({ type: 'image', source: { type: 'base64', media_type, data } });
-const cached = (text: string) => ({ type: 'text', text, cache_control: { type: 'ephemeral' } });
-
-/** Refused before any call, for every target, with Anthropic's own message: [name, body fields, message]. */
-const ANTHROPIC_WORDS: [string, Record<string, unknown>, string][] = [
-  ['a whitespace-only text block', { messages: [user([{ type: 'text', text: ' \n ' }])] }, SPACE],
-  ['a string content of spaces and newlines', { messages: [user('  \n')] }, SPACE],
-  ['an empty string content', { messages: [user('')] }, 'messages.0: all messages must have non-empty content except for the optional final assistant message'],
-  ['an empty text block beside text', { messages: [user([{ type: 'text', text: '' }, { type: 'text', text: 'Hi' }])] }, 'messages: text content blocks must be non-empty'],
-  ['a whitespace-only assistant turn', { messages: [user('Hi'), { role: 'assistant', content: '\n\n' }, user('Again')] }, SPACE],
-  ['a prefill ending in a space', { messages: [user('Hi'), { role: 'assistant', content: 'Sure, ' }] }, 'messages: final assistant content cannot end with trailing whitespace'],
-  ['a prefill block ending in a newline', { messages: [user('Hi'), { role: 'assistant', content: [{ type: 'text', text: '```json\n' }] }] }, 'messages: final assistant content cannot end with trailing whitespace'],
-  ['a whitespace-only text block in a tool result', { tools: weather, messages: [user('Weather?'), call('toolu_01'), user([result('toolu_01', [{ type: 'text', text: ' ' }])])] }, SPACE],
-  ['an empty system text block', { system: [{ type: 'text', text: '' }] }, 'system: text content blocks must be non-empty'],
-  ['a whitespace-only system text block', { system: [{ type: 'text', text: '\n' }] }, 'system: text content blocks must contain non-whitespace text'],
-  ['an empty stop sequence', { stop_sequences: ['END', ''] }, 'stop_sequences: each stop sequence must be non-empty'],
-  ['a newline stop sequence', { stop_sequences: ['\n'] }, 'stop_sequences: each stop sequence must contain non-whitespace'],
-  ["OpenAI's stop", { stop: ['END'] }, 'stop: Extra inputs are not permitted'],
-  ["OpenAI's max_completion_tokens", { max_completion_tokens: 100 }, 'max_completion_tokens: Extra inputs are not permitted'],
-  ['a tool_result for no call', { tools: weather, messages: [user([result('toolu_09')])] },
-    'messages.0.content.0: unexpected `tool_use_id` found in `tool_result` blocks: toolu_09. Each `tool_result` block must have a corresponding `tool_use` block in the previous message.'],
-  ["a tool_result answering an older turn's call", { tools: weather, messages: [user('Weather?'), call('toolu_01'), user([result('toolu_01')]), call('toolu_02'), user([result('toolu_02'), result('toolu_01')])] },
-    'messages.4.content.1: unexpected `tool_use_id` found in `tool_result` blocks: toolu_01. Each `tool_result` block must have a corresponding `tool_use` block in the previous message.'],
-  ['calls left unanswered', { tools: weather, messages: [user('Weather?'), call('toolu_01', 'toolu_02'), user([result('toolu_02')]), user('Never mind')] },
-    'messages.1: `tool_use` ids were found without `tool_result` blocks immediately after: toolu_01. Each `tool_use` block must have a corresponding `tool_result` block in the next message.'],
-  ['one call id twice in a turn', { tools: weather, messages: [user('Weather?'), call('toolu_01', 'toolu_01'), user([result('toolu_01')])] }, 'messages.1.content.1: `tool_use` ids must be unique'],
-  ['a tool_use input that is a string', { tools: weather, messages: [user('Weather?'), { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01', name: 'weather', input: 'Paris' }] }, user([result('toolu_01')])] },
-    'messages.1.content.0.tool_use.input: Input should be a valid dictionary'],
-  ['a BMP image', { messages: [user([image('image/bmp', 'Qk0=')])] }, "messages.0.content.0.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'"],
-  ['an SVG image in a tool result', { tools: weather, messages: [user('Map?'), call('toolu_01'), user([result('toolu_01', [image('image/svg+xml', 'PHN2Zz4=')])])] },
-    "messages.2.content.0.tool_result.content.0.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'"],
-  ['image data that is not base64', { messages: [user([image('image/png', 'not base64!')])] }, 'messages.0.content.0.image.source.base64.data: Input should be valid base64 data'],
-  ['cache_control of another type', { messages: [user([{ type: 'text', text: 'Hi', cache_control: { type: 'persistent' } }])] },
-    "messages.0.content.0.text.cache_control: Input tag 'persistent' found using 'type' does not match any of the expected tags: 'ephemeral'"],
-  ['cache_control with a ttl of 2h', { system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral', ttl: '2h' } }] }, "system.0.text.cache_control.ephemeral.ttl: Input should be '5m' or '1h'"],
-  ['five cache_control blocks', { system: [cached('a'), cached('b')], messages: [user([cached('c'), cached('d'), cached('e')])] }, 'A maximum of 4 blocks with cache_control may be provided. Found 5.'],
-  ['a tool without input_schema', { tools: [{ name: 'weather' }] }, 'tools.0.custom.input_schema: Field required'],
-  ['a tool whose input_schema is not an object schema', { tools: [{ name: 'weather', input_schema: { type: 'string' } }] }, "tools.0.custom.input_schema.type: Input should be 'object'"],
-  ['two tools of one name', { tools: [...weather, ...weather] }, 'tools: Tool names must be unique.'],
 ];
 
 for (const model of ['openai/gpt-4o-mini', 'mock/echo', 'claude-sonnet-4-5']) {

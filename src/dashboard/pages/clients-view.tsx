@@ -1,7 +1,7 @@
 /** @jsxImportSource #html */
 import { Card, EditorRow, FormErrors, postTo } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
-import { ago, compactNumber, count, usd, utcDateTime } from '../format';
+import { ago, compactNumber, count, NBSP, usd, utcDateTime } from '../format';
 import { ChoiceList, TEAM_CHOICES, teamChoiceList } from '../components/choices';
 import { Pager } from '../components/pager';
 import { BudgetBar, LimitInputs, LimitSummary, ModelNamesWarning, type LimitValues } from '../components/limits-ui';
@@ -154,7 +154,7 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teamNames: Map<num
 }
 
 /** The table's columns a viewer sees, numbers right-aligned (an admin's has one more, the actions). */
-const COLUMNS: [title: string, numeric?: true][] = [['Name'], ['Key'], ['Status'], ['Requests (30 d)', true], ['Tokens', true], ['Cost', true], ['Limits'], ['Last used'], ['Created']];
+const COLUMNS: [title: string, numeric?: true][] = [['Name'], ['Key'], ['Status'], [`Requests (30${NBSP}d)`, true], ['Tokens', true], ['Cost', true], ['Limits'], ['Last used'], ['Created']];
 const CLIENT_COLUMNS = COLUMNS.length;
 
 /**

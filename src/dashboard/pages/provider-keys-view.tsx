@@ -1,6 +1,6 @@
 /** @jsxImportSource #html */
 import type { ProviderKeyView } from '../../admin/provider-keys-service';
-import { compactNumber, usd, utcDateTime } from '../format';
+import { compactNumber, NBSP, usd, utcDateTime } from '../format';
 import { postTo } from '../components/ui';
 import { FIELD_LABELS } from '../field-labels';
 
@@ -47,7 +47,7 @@ export function KeyPoolView(props: { provider: string; keys: ProviderKeyView[]; 
       <h3 class="small muted">Key pool</h3>
       {keys.length === 0 ? <p class="muted small">No keys.</p> : (
         <div class="table-wrap"><table class="table compact">
-          <thead><tr><th>Key</th><th class="num">Weight</th><th>State</th><th class="num" title="Requests in the last 24 h whose last try used this key: count, errors and cost">Last 24 h</th>{admin ? <th></th> : ''}</tr></thead>
+          <thead><tr><th>Key</th><th class="num">Weight</th><th>State</th><th class="num" title="Requests in the last 24 h whose last try used this key: count, errors and cost">{`Last 24${NBSP}h`}</th>{admin ? <th></th> : ''}</tr></thead>
           <tbody>
             {keys.map((k) => (
               <tr data-key-id={k.id} data-state={k.state}>

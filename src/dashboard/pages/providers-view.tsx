@@ -2,7 +2,7 @@
 import { Card, postTo } from '../components/ui';
 import { FIELD_LABELS } from '../field-labels';
 import { PageHeader } from '../components/layout';
-import { percent } from '../format';
+import { NBSP, percent } from '../format';
 import type { ProviderKeyView } from '../../admin/provider-keys-service';
 import { KeyPoolView } from './provider-keys-view';
 
@@ -113,7 +113,7 @@ export function ProviderCardView(props: { p: ProviderCard; admin: boolean; saved
         </dd>
         <dt>API key</dt>
         <ApiKeyCell p={p} />
-        <dt>Errors (15 min)</dt>
+        <dt>{`Errors (15${NBSP}min)`}</dt>
         <dd>{p.recentErrorRate == null ? <span class="muted">no traffic</span> : `${percent(p.recentErrorRate)} of ${p.recentRequests}`}</dd>
       </dl>
       {p.keys && (p.needsKey || p.keys.length > 0) ? <KeyPoolView provider={p.id} keys={p.keys} admin={admin} /> : ''}

@@ -1,0 +1,67 @@
+/**
+ * Malformed Messages requests Anthropic refuses on every model with 400 invalid_request_error, and
+ * its words for each: shared by /v1/messages (messages-validation.test.ts) and count_tokens
+ * (count-tokens-checks.test.ts), which refuse them the same way before any upstream call.
+ */
+import type { FakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+
+/** The gateway both tests judge: `openai/*` on one fake, the mock on, `claude-*` on Anthropic's fake. */
+export function startRefusalGateway(openai: FakeUpstream, anthropic: FakeUpstream): Promise<TestGateway> {
+  return startGateway({
+    env: { ...providerEnv('openai', `${openai.url}/v1`), LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true', ANTHROPIC_API_KEY: 'sk-ant-test-0123456789', LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropic.url },
+  });
+}
+
+/** Stops what startRefusalGateway's caller started: the gateway, then its fakes. */
+export async function stopRefusalGateway(gw: TestGateway, ...fakes: FakeUpstream[]): Promise<void> {
+  await gw.close();
+  for (const f of fakes) f.close();
+}
+
+export const user = (content: unknown) => ({ role: 'user', content });
+export const SPACE = 'messages: text content blocks must contain non-whitespace text';
+export const call = (...ids: string[]) => ({ role: 'assistant', content: ids.map((id) => ({ type: 'tool_use', id, name: 'weather', input: {} })) });
+export const result = (id: string, content: unknown = 'Sunny') => ({ type: 'tool_result', tool_use_id: id, content });
+export const weather = [{ name: 'weather', input_schema: { type: 'object' } }];
+const image = (media_type: string, data: string) => ({ type: 'image', source: { type: 'base64', media_type, data } });
+const cached = (text: string) => ({ type: 'text', text, cache_control: { type: 'ephemeral' } });
+
+/** Refused before any call, for every target, with Anthropic's own message: [name, body fields, message]. */
+export const ANTHROPIC_WORDS: [string, Record<string, unknown>, string][] = [
+  ['a whitespace-only text block', { messages: [user([{ type: 'text', text: ' \n ' }])] }, SPACE],
+  ['a string content of spaces and newlines', { messages: [user('  \n')] }, SPACE],
+  ['an empty string content', { messages: [user('')] }, 'messages.0: all messages must have non-empty content except for the optional final assistant message'],
+  ['an empty text block beside text', { messages: [user([{ type: 'text', text: '' }, { type: 'text', text: 'Hi' }])] }, 'messages: text content blocks must be non-empty'],
+  ['a whitespace-only assistant turn', { messages: [user('Hi'), { role: 'assistant', content: '\n\n' }, user('Again')] }, SPACE],
+  ['a prefill ending in a space', { messages: [user('Hi'), { role: 'assistant', content: 'Sure, ' }] }, 'messages: final assistant content cannot end with trailing whitespace'],
+  ['a prefill block ending in a newline', { messages: [user('Hi'), { role: 'assistant', content: [{ type: 'text', text: '```json\n' }] }] }, 'messages: final assistant content cannot end with trailing whitespace'],
+  ['a whitespace-only text block in a tool result', { tools: weather, messages: [user('Weather?'), call('toolu_01'), user([result('toolu_01', [{ type: 'text', text: ' ' }])])] }, SPACE],
+  ['an empty system text block', { system: [{ type: 'text', text: '' }] }, 'system: text content blocks must be non-empty'],
+  ['a whitespace-only system text block', { system: [{ type: 'text', text: '\n' }] }, 'system: text content blocks must contain non-whitespace text'],
+  ['an empty stop sequence', { stop_sequences: ['END', ''] }, 'stop_sequences: each stop sequence must be non-empty'],
+  ['a newline stop sequence', { stop_sequences: ['\n'] }, 'stop_sequences: each stop sequence must contain non-whitespace'],
+  ["OpenAI's stop", { stop: ['END'] }, 'stop: Extra inputs are not permitted'],
+  ["OpenAI's max_completion_tokens", { max_completion_tokens: 100 }, 'max_completion_tokens: Extra inputs are not permitted'],
+  ['a tool_result for no call', { tools: weather, messages: [user([result('toolu_09')])] },
+    'messages.0.content.0: unexpected `tool_use_id` found in `tool_result` blocks: toolu_09. Each `tool_result` block must have a corresponding `tool_use` block in the previous message.'],
+  ["a tool_result answering an older turn's call", { tools: weather, messages: [user('Weather?'), call('toolu_01'), user([result('toolu_01')]), call('toolu_02'), user([result('toolu_02'), result('toolu_01')])] },
+    'messages.4.content.1: unexpected `tool_use_id` found in `tool_result` blocks: toolu_01. Each `tool_result` block must have a corresponding `tool_use` block in the previous message.'],
+  ['calls left unanswered', { tools: weather, messages: [user('Weather?'), call('toolu_01', 'toolu_02'), user([result('toolu_02')]), user('Never mind')] },
+    'messages.1: `tool_use` ids were found without `tool_result` blocks immediately after: toolu_01. Each `tool_use` block must have a corresponding `tool_result` block in the next message.'],
+  ['one call id twice in a turn', { tools: weather, messages: [user('Weather?'), call('toolu_01', 'toolu_01'), user([result('toolu_01')])] }, 'messages.1.content.1: `tool_use` ids must be unique'],
+  ['a tool_use input that is a string', { tools: weather, messages: [user('Weather?'), { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01', name: 'weather', input: 'Paris' }] }, user([result('toolu_01')])] },
+    'messages.1.content.0.tool_use.input: Input should be a valid dictionary'],
+  ['a BMP image', { messages: [user([image('image/bmp', 'Qk0=')])] }, "messages.0.content.0.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'"],
+  ['an SVG image in a tool result', { tools: weather, messages: [user('Map?'), call('toolu_01'), user([result('toolu_01', [image('image/svg+xml', 'PHN2Zz4=')])])] },
+    "messages.2.content.0.tool_result.content.0.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'"],
+  ['image data that is not base64', { messages: [user([image('image/png', 'not base64!')])] }, 'messages.0.content.0.image.source.base64.data: Input should be valid base64 data'],
+  ['cache_control of another type', { messages: [user([{ type: 'text', text: 'Hi', cache_control: { type: 'persistent' } }])] },
+    "messages.0.content.0.text.cache_control: Input tag 'persistent' found using 'type' does not match any of the expected tags: 'ephemeral'"],
+  ['cache_control with a ttl of 2h', { system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral', ttl: '2h' } }] }, "system.0.text.cache_control.ephemeral.ttl: Input should be '5m' or '1h'"],
+  ['five cache_control blocks', { system: [cached('a'), cached('b')], messages: [user([cached('c'), cached('d'), cached('e')])] }, 'A maximum of 4 blocks with cache_control may be provided. Found 5.'],
+  ['a tool without input_schema', { tools: [{ name: 'weather' }] }, 'tools.0.custom.input_schema: Field required'],
+  ['a tool whose input_schema is not an object schema', { tools: [{ name: 'weather', input_schema: { type: 'string' } }] }, "tools.0.custom.input_schema.type: Input should be 'object'"],
+  ['two tools of one name', { tools: [...weather, ...weather] }, 'tools: Tool names must be unique.'],
+];
+
