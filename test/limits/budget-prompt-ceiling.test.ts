@@ -71,7 +71,7 @@ test('a chat prompt of "a a a ..." with max_tokens 1 is refused by a budget its 
     expect(error).toMatchObject({ type: 'insufficient_quota', code: 'budget_exceeded', param: null });
     // Its 2,078 bytes a token each and the one output token, at $0.001 a token.
     expect(body.length).toBe(2_078);
-    expect(error.message).toContain('this request may cost up to $2.08.');
+    expect(error.message).toContain('this request may cost up to $2.079.');
     const row = await rig.gw.waitForRow(refused);
     expect(row).toMatchObject({ clientId: c.id, endpoint: 'chat', status: 429, errorType: 'budget_exceeded', costUsd: 0 });
     expect(rig.gw.ctx.limits.counters.spend(rig.gw.ctx.state.getSnapshot().clientsById!.get(c.id)!.limits!.scopes[0]!, rig.clock.now)).toBe(0);

@@ -74,7 +74,7 @@ test('a request that may reserve less (minCostUsd) whose worst case does not fit
   // $0.025 left: the minimum does not fit. Held: the spend alone leaves it room.
   const d = ask('m4', 9, 0.1);
   expect(!d.ok && [d.reason, d.budget]).toEqual(['budget', 'held']);
-  expect(!d.ok && d.message).toContain('may cost up to $0.1000');
+  expect(!d.ok && d.message).toContain('may cost up to $0.10.');
   expect(c.outstanding(key).reservedUsd).toBeCloseTo(0.475, 12);
   for (const id of ['m1', 'm2', 'm3']) c.settle(id, { costUsd: 0.05, tokens: 0, at: T0 }, T0);
   // $0.35 left. A worst case that fits is reserved whole, not halved; one that fits exactly too.

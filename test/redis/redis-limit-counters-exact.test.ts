@@ -29,7 +29,7 @@ describe('same answers as the in-memory counters', () => {
     // $0.025 left: the minimum does not fit. Held: the spend alone leaves it room.
     const d = await other.admit(ask('m4', 9, 0.1));
     expect(!d.ok && [d.reason, d.budget]).toEqual(['budget', 'held']);
-    expect(!d.ok && d.message).toContain('may cost up to $0.1000');
+    expect(!d.ok && d.message).toContain('may cost up to $0.10.');
     expect((await c.outstanding(key)).reservedUsd).toBeCloseTo(0.475, 12);
     // Each settled by the instance that admitted it (as its row would be).
     for (const [by, id] of [[c, 'm1'], [other, 'm2'], [c, 'm3']] as const) expect(await by.settle(`${id}-${prefix}`, { costUsd: 0.05, tokens: 0, at: T0 }, T0)).toBe(true);
