@@ -76,6 +76,9 @@ test('OpenAI (two keys) past the cap: one call, even with the SDK retrying; 502 
 });
 
 test("Ollama (floats only) past the cap, in a group: the group's next target is not tried; the circuit stays closed", async () => {
+  // This file shares its process with the rest of the suite: what the six answers leave is measured, not the process's size.
+  Bun.gc(true);
+  const before = process.memoryUsage().rss;
   for (let i = 0; i < 6; i++) {
     const before = gemini.requests.length;
     const err = await apiError(gw.openai().embeddings.create({ model: 'ollama-then-gemini', input: HUGE }));
@@ -86,6 +89,6 @@ test("Ollama (floats only) past the cap, in a group: the group's next target is 
   // Six in a row (the threshold is five): Ollama still serves the next request.
   const ok = await gw.openai().embeddings.create({ model: 'ollama/nomic-embed-text', input: 'small', encoding_format: 'float' });
   expect(ok.data[0]!.embedding).toHaveLength(8);
-  const rss = process.memoryUsage().rss;
-  expect(rss).toBeLessThan(2 * 1024 ** 3);
+  Bun.gc(true);
+  expect(process.memoryUsage().rss - before).toBeLessThan(1024 ** 3);
 }, 60_000);
