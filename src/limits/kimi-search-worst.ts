@@ -6,10 +6,8 @@
  *   (`{"search_result":{"search_id":…},"usage":{"total_tokens":N}}`), is billed the search's content
  *   as prompt tokens: Kimi reads it by its id, so the body shows a few bytes of it.
  */
-import { KIMI_WEB_SEARCH_USD, searchResultTokens } from '../providers/moonshot/kimi-web-search';
+import { KIMI_WEB_SEARCH_USD, WEB_SEARCH, searchResultTokens } from '../providers/moonshot/kimi-web-search';
 import { BUILTIN_TOOL } from '../providers/shared/builtin-tools';
-
-const WEB_SEARCH = '$web_search';
 
 /**
  * `$web_search` calls reserved per answer (per choice). Kimi hands every call back to the client
@@ -34,20 +32,12 @@ export function offersKimiSearch(body: Record<string, unknown>): boolean {
 }
 
 /**
- * Prompt tokens the `$web_search` results a chat body sends back bring in at Kimi beyond their bytes:
- * each result (kimi-web-search.ts searchResultTokens) counts the larger of its stated tokens and
- * KIMI_SEARCH_CONTENT_TOKENS. 0 for a conversation without one.
- */
-export function kimiSearchContentTokens(body: Record<string, unknown>): number {
-  return searchResultTokens(body, KIMI_SEARCH_CONTENT_TOKENS);
-}
-
-/**
  * What Kimi's web search may add to a chat request at Moonshot: the prompt tokens of the search
- * content it sends back (kimiSearchContentTokens), and, when it offers the tool, the fee of
- * KIMI_SEARCHES_PER_ANSWER calls for each of its `choices`.
+ * content it sends back (each result at the larger of its stated tokens and
+ * KIMI_SEARCH_CONTENT_TOKENS: kimi-web-search.ts searchResultTokens), and, when it offers the tool,
+ * the fee of KIMI_SEARCHES_PER_ANSWER calls for each of its `choices`.
  */
 export function kimiSearchWorst(body: Record<string, unknown>, choices: number): { feeUsd: number; contentTokens: number } {
   const feeUsd = offersKimiSearch(body) ? choices * KIMI_SEARCHES_PER_ANSWER * KIMI_WEB_SEARCH_USD : 0;
-  return { feeUsd, contentTokens: kimiSearchContentTokens(body) };
+  return { feeUsd, contentTokens: searchResultTokens(body, KIMI_SEARCH_CONTENT_TOKENS) };
 }

@@ -7,7 +7,8 @@ import type { StreamTally } from '../types';
  * WebSearch pricing). The search content then bills as prompt tokens of the next request, inside its usage.
  */
 export const KIMI_WEB_SEARCH_USD = 0.005;
-const WEB_SEARCH = '$web_search';
+/** The name of Kimi's builtin search tool. */
+export const WEB_SEARCH = '$web_search';
 
 /** Marks the stream chunk that carries the usage with the searches the stream made (a symbol: never serialised). */
 const SEARCHES = Symbol('kimi $web_search calls');
