@@ -45,10 +45,11 @@ test("two keys' streams on one team budget that holds three: three run, the rest
     expect(err.code).toBe('budget_exceeded');
     expect(err.headers.get('x-should-retry')).toBe('true'); // held by the streams, not spent
   }
-  // The clients leave mid-stream; the upstream is then let go.
+  // The clients leave mid-stream; once the gateway has logged each as left, the upstream is let go
+  // (let go sooner, a loaded machine could finish a stream before its client's close is seen).
   for (const r of running) r.ac.abort();
-  release();
   const rows = await Promise.all(running.map((r) => gw.waitForRow(r.requestId)));
+  release();
   for (const row of rows) {
     expect(row.status).toBe(499);
     expect(row.costUsd).toBeGreaterThan(0); // the prompt and what was delivered
