@@ -23,6 +23,8 @@ export interface TranslateTarget {
    * create-message.ts); default: `provider` alone. A refusal that holds for all of them is the answer.
    */
   providers?: readonly string[];
+  /** The client's `anthropic-beta` header (the interleaved-thinking beta relaxes the thinking budget's rule). */
+  beta?: string | null;
 }
 
 const unsupported = (what: string, param: string, provider: string) =>
@@ -151,7 +153,7 @@ function checkToolChoice(req: MessagesRequest): void {
 export function messagesToChat(req: MessagesRequest, target: TranslateTarget): ChatRequest {
   const { provider } = target;
   if (req.thread !== undefined && req.thread !== null) throw threadUnsupported(provider);
-  checkThinkingForTranslation(req);
+  checkThinkingForTranslation(req, target.beta);
   // A data-residency demand no other provider can be held to (`global`, the default, asks nothing).
   if (req.inference_geo !== undefined && req.inference_geo !== null && req.inference_geo !== 'global') {
     throw unsupported(`Inference geography '${shownValue(req.inference_geo)}'`, 'inference_geo', provider);
