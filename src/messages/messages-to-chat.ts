@@ -11,6 +11,7 @@ import { compactedHistory } from './compacted-history';
 import { shownValue } from '../errors/shown-value';
 import { checkContent } from './check-content';
 import { checkFields, checkStopCount } from './check-fields';
+import { fitsStrictSubset } from './strict-subset';
 
 export interface TranslateTarget {
   /** The name the chat pipeline routes (the client's `model`). */
@@ -213,7 +214,8 @@ export function messagesToChat(req: MessagesRequest, target: TranslateTarget): C
     // here (naming the client's field) when every translated target is DeepSeek; in a group with
     // others, its adapter refuses it as a parameter it cannot take and the walk goes on to a target that can.
     if ((target.providers ?? [provider]).every((p) => p === 'deepseek')) throw unsupported('Structured output with a JSON schema', param, provider);
-    chat.response_format = { type: 'json_schema', json_schema: { name: 'output', schema, strict: true } };
+    // Strict where the schema fits chat's strict subset; Claude's optional properties do not (strict-subset.ts).
+    chat.response_format = { type: 'json_schema', json_schema: { name: 'output', schema, strict: fitsStrictSubset(schema) } };
   }
   applyThinking(chat, req, provider, target.upstreamModel);
   if (req.stream) {
