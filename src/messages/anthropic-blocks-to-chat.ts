@@ -8,6 +8,7 @@ import { isToolSearchTool } from './map-anthropic-tools';
 import { markToolResultMedia } from '../providers/shared/tool-result-media';
 import { markClientPart } from '../providers/shared/client-part';
 import { shownValue } from '../errors/shown-value';
+import { fileTitle } from '../providers/shared/inline-file';
 
 /** Anthropic content blocks -> chat messages and content parts (one turn at a time). */
 
@@ -125,12 +126,27 @@ function imagePart(b: AnthropicBlock, path: string): ChatCompletionContentPart {
   throw badRequest(`${path}.source.type: image source '${shownValue(s?.type)}' is not supported (use base64 or url)`, `${path}.source.type`);
 }
 
+/** The longest document title a text document's header line shows, in characters (as a plain-text file's, content-parts.ts). */
+const TITLE_MAX = 256;
+
+/**
+ * A text document as the model reads it: its `title` and `context`, which Claude is shown beside the
+ * text (two contracts told apart by their titles), as header lines (`File: <title>`, the form a
+ * plain-text file part takes, content-parts.ts), then the text.
+ */
+function documentText(b: AnthropicBlock, text: string): ChatCompletionContentPart {
+  const title = fileTitle({ filename: b.title }, TITLE_MAX);
+  const context = typeof b.context === 'string' && /\S/.test(b.context) ? b.context : null;
+  const head = `${title ? `File: ${title}\n` : ''}${context ? `Context: ${context}\n` : ''}`;
+  return { type: 'text', text: head + text };
+}
+
 function documentPart(b: AnthropicBlock, path: string): ChatCompletionContentPart {
   const s = b.source;
-  if (s?.type === 'text' && typeof s.data === 'string') return { type: 'text', text: s.data };
+  if (s?.type === 'text' && typeof s.data === 'string') return documentText(b, s.data);
   if (s?.type === 'content') {
     const blocks = typeof s.content === 'string' ? [{ type: 'text', text: s.content }] : Array.isArray(s.content) ? s.content : [];
-    return { type: 'text', text: blocks.map((x: any) => (typeof x?.text === 'string' ? x.text : '')).join('\n') };
+    return documentText(b, blocks.map((x: any) => (typeof x?.text === 'string' ? x.text : '')).join('\n'));
   }
   if (s?.type === 'base64' && typeof s.data === 'string') {
     const mime = typeof s.media_type === 'string' ? s.media_type : 'application/pdf';

@@ -71,7 +71,7 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
     throw err;
   }
   try {
-    ({ chat, decision, bodyFor } = translateForTargets(req, decision));
+    ({ chat, decision, bodyFor } = translateForTargets(req, decision, opts.anthropicHeaders?.['anthropic-beta']));
   } catch (err) {
     logRejectedChat(ctx, err, req, { clientId: opts.clientId, teamId: opts.teamId, clock: opts.clock, endpoint: 'messages', requestId });
     throw err;
@@ -166,13 +166,13 @@ function thinkingShareOf(req: MessagesRequest): number | undefined {
  * target of another provider or model gets the request translated for itself (`bodyFor`), made
  * when the walk reaches it; none when every translated target is the first's provider and model.
  */
-function translateForTargets(req: MessagesRequest, decision: RouteDecision): { chat: ChatRequest; decision: RouteDecision; bodyFor?: ChatRunOptions['bodyFor'] } {
+function translateForTargets(req: MessagesRequest, decision: RouteDecision, beta?: string): { chat: ChatRequest; decision: RouteDecision; bodyFor?: ChatRunOptions['bodyFor'] } {
   const other = decision.targets.find((t) => !isNative(t));
   const bare = req as unknown as ChatRequest;
   if (!other) return { chat: bare, decision };
   try {
     const providers = decision.targets.filter((t) => !isNative(t)).map((t) => t.provider);
-    const forTarget = (t: RouteTarget) => messagesToChat(req, { model: req.model, provider: t.provider, upstreamModel: t.upstreamModel, providers });
+    const forTarget = (t: RouteTarget) => messagesToChat(req, { model: req.model, provider: t.provider, upstreamModel: t.upstreamModel, providers, beta });
     const own = (t: RouteTarget) => !isNative(t) && (t.provider !== other.provider || t.upstreamModel !== other.upstreamModel);
     const bodyFor = decision.targets.some(own) ? (t: RouteTarget) => (own(t) ? forTarget(t) : undefined) : undefined;
     return { chat: forTarget(other), decision, bodyFor };

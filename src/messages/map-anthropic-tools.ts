@@ -3,6 +3,7 @@ import { badRequest } from '../errors/api-error';
 import type { MessagesRequest } from './anthropic-types';
 import { chatToolName } from './tool-name-limit';
 import { shownValue } from '../errors/shown-value';
+import { fitsStrictSubset } from './strict-subset';
 
 /**
  * Anthropic's tool search (`tool_search_tool_regex_…`, `tool_search_tool_bm25_…`; Claude Code sends
@@ -37,7 +38,8 @@ export function mapTools(tools: unknown, provider: string): ChatCompletionFuncti
     const schema = inputSchema(t.input_schema);
     const fn: ChatCompletionFunctionTool['function'] = { name: chatToolName(t.name), parameters: schema };
     if (typeof t.description === 'string') fn.description = t.description;
-    if (t.strict === true) fn.strict = true;
+    // Claude's strict tools take optional parameters, which a chat upstream's strict mode refuses (strict-subset.ts).
+    if (t.strict === true && fitsStrictSubset(schema)) fn.strict = true;
     return [{ type: 'function', function: fn }];
   });
 }

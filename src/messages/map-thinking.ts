@@ -28,18 +28,22 @@ export function checkThinking(t: unknown): void {
 /** The thinking types Anthropic's API takes today (an unknown one would be silently dropped by translation). */
 const THINKING_TYPES = new Set(['enabled', 'disabled', 'adaptive', 'between_tools']);
 
+/** The beta under which a thinking budget is the whole turn's and may exceed max_tokens (Anthropic's extended-thinking docs). */
+const INTERLEAVED_THINKING = /(^|,)\s*interleaved-thinking-2025-05-14\s*(,|$)/;
+
 /**
  * The rules a translated request is held to besides checkThinking, which Anthropic's own API may
  * relax (so a native request is left for Anthropic to judge): a known `type`, and a budget below
- * `max_tokens` (Anthropic's interleaved-thinking beta lets the budget exceed it).
+ * `max_tokens` unless the client's `anthropic-beta` (`beta`) names interleaved thinking, as
+ * Anthropic requires it (Claude Code sends that beta on every turn).
  */
-export function checkThinkingForTranslation(req: MessagesRequest): void {
+export function checkThinkingForTranslation(req: MessagesRequest, beta?: string | null): void {
   const t = req.thinking;
   if (!t) return;
   if (!THINKING_TYPES.has(t.type)) {
     throw badRequest(`thinking.type: Input tag '${shownValue(t.type)}' does not match any of the expected tags: ${[...THINKING_TYPES].map((x) => `'${x}'`).join(', ')}`, 'thinking.type');
   }
-  if (t.type === 'enabled' && typeof t.budget_tokens === 'number' && t.budget_tokens >= req.max_tokens) {
+  if (t.type === 'enabled' && typeof t.budget_tokens === 'number' && t.budget_tokens >= req.max_tokens && !(beta && INTERLEAVED_THINKING.test(beta))) {
     throw badRequest('`max_tokens` must be greater than `thinking.budget_tokens`.', 'max_tokens');
   }
 }

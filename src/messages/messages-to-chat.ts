@@ -11,6 +11,7 @@ import { compactedHistory } from './compacted-history';
 import { shownValue } from '../errors/shown-value';
 import { checkContent } from './check-content';
 import { checkFields, checkStopCount } from './check-fields';
+import { fitsStrictSubset } from './strict-subset';
 
 export interface TranslateTarget {
   /** The name the chat pipeline routes (the client's `model`). */
@@ -23,6 +24,8 @@ export interface TranslateTarget {
    * create-message.ts); default: `provider` alone. A refusal that holds for all of them is the answer.
    */
   providers?: readonly string[];
+  /** The client's `anthropic-beta` header (the interleaved-thinking beta relaxes the thinking budget's rule). */
+  beta?: string | null;
 }
 
 const unsupported = (what: string, param: string, provider: string) =>
@@ -151,7 +154,7 @@ function checkToolChoice(req: MessagesRequest): void {
 export function messagesToChat(req: MessagesRequest, target: TranslateTarget): ChatRequest {
   const { provider } = target;
   if (req.thread !== undefined && req.thread !== null) throw threadUnsupported(provider);
-  checkThinkingForTranslation(req);
+  checkThinkingForTranslation(req, target.beta);
   // A data-residency demand no other provider can be held to (`global`, the default, asks nothing).
   if (req.inference_geo !== undefined && req.inference_geo !== null && req.inference_geo !== 'global') {
     throw unsupported(`Inference geography '${shownValue(req.inference_geo)}'`, 'inference_geo', provider);
@@ -211,7 +214,8 @@ export function messagesToChat(req: MessagesRequest, target: TranslateTarget): C
     // here (naming the client's field) when every translated target is DeepSeek; in a group with
     // others, its adapter refuses it as a parameter it cannot take and the walk goes on to a target that can.
     if ((target.providers ?? [provider]).every((p) => p === 'deepseek')) throw unsupported('Structured output with a JSON schema', param, provider);
-    chat.response_format = { type: 'json_schema', json_schema: { name: 'output', schema, strict: true } };
+    // Strict where the schema fits chat's strict subset; Claude's optional properties do not (strict-subset.ts).
+    chat.response_format = { type: 'json_schema', json_schema: { name: 'output', schema, strict: fitsStrictSubset(schema) } };
   }
   applyThinking(chat, req, provider, target.upstreamModel);
   if (req.stream) {

@@ -102,3 +102,25 @@ test('/v1/messages: a plain-text document reaches a non-Claude model as text, an
   await client.messages.create({ model: 'anthropic/claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content }] });
   expect(anthropic.last().body.messages).toEqual([{ role: 'user', content }]);
 });
+
+test("/v1/messages: a text document's title and context reach a non-Claude model with its text (Claude shows them), text and content sources alike; one row", async () => {
+  const client = new Anthropic({ apiKey: gw.clientKey, baseURL: gw.url, maxRetries: 0 });
+  const doc = (title: string, data: string, context?: string) =>
+    ({ type: 'document' as const, title, ...(context && { context }), source: { type: 'text' as const, media_type: 'text/plain' as const, data } });
+  const content = [
+    doc('Contract A', 'Term: 12 months.', 'Signed 2024 by ACME.'),
+    doc('Contract B', 'Term: 24 months.'),
+    { type: 'document' as const, title: 'Annex', source: { type: 'content' as const, content: [{ type: 'text' as const, text: 'Fees: none.' }] } },
+    { type: 'text' as const, text: 'Which contract runs longer?' },
+  ];
+  const { response } = await client.messages.create({ model: 'openai/gpt-4o-mini', max_tokens: 50, messages: [{ role: 'user', content }] }).withResponse();
+  expect(openai.last().body.messages[0].content).toEqual([
+    { type: 'text', text: 'File: Contract A\nContext: Signed 2024 by ACME.\nTerm: 12 months.' },
+    { type: 'text', text: 'File: Contract B\nTerm: 24 months.' },
+    { type: 'text', text: 'File: Annex\nFees: none.' },
+    { type: 'text', text: 'Which contract runs longer?' },
+  ]);
+  expect(await gw.waitForRow(response)).toMatchObject({ endpoint: 'messages', status: 200 });
+  await client.messages.create({ model: 'gemini/gemini-2.5-flash', max_tokens: 50, messages: [{ role: 'user', content }] });
+  expect(gemini.last().body.contents[0].parts[0]).toEqual({ text: 'File: Contract A\nContext: Signed 2024 by ACME.\nTerm: 12 months.' });
+});

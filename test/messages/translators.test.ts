@@ -154,16 +154,20 @@ describe('Anthropic request -> chat request', () => {
   });
 
   test('sampling, stop_sequences, metadata, output_config.format, stream', () => {
+    const CLOSED = { type: 'object', properties: { a: { type: 'string' } }, required: ['a'], additionalProperties: false };
     const chat = messagesToChat(
       req({
         temperature: 0.2, top_p: 0.9, top_k: 40, stop_sequences: ['END', '###'], stream: true,
-        metadata: { user_id: 'user_' + 'a'.repeat(80) }, output_config: { format: { type: 'json_schema', schema: { type: 'object' } } },
+        metadata: { user_id: 'user_' + 'a'.repeat(80) }, output_config: { format: { type: 'json_schema', schema: CLOSED } },
       }),
       target('gemini'),
     );
     expect(chat).toMatchObject({ temperature: 0.2, top_p: 0.9, top_k: 40, stop: ['END', '###'], stream: true, stream_options: { include_usage: true } });
     expect(chat.user).toMatch(/^[0-9a-f]{64}$/);
-    expect(chat.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'output', schema: { type: 'object' }, strict: true } });
+    expect(chat.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'output', schema: CLOSED, strict: true } });
+    // An object open to other properties is outside chat's strict subset (strict-subset.ts): not strict.
+    const open = messagesToChat(req({ output_config: { format: { type: 'json_schema', schema: { type: 'object' } } } }), target('openai'));
+    expect(open.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'output', schema: { type: 'object' }, strict: false } });
   });
 
   test('what a provider cannot honour is a 400 naming it', () => {
