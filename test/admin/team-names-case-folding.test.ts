@@ -63,6 +63,17 @@ describe.each(['sqlite', 'postgres'] as const)('team names under case folding on
     await expectTeamExists(await api(gw, 'POST', '/api/teams', { as: admin, body: { name: 'IRMAK' } }), 'IRMAK');
   });
 
+  test('invisible characters (zero-width space, soft hyphen, BOM) are no part of a name: a look-alike twin is refused, and so is a name of nothing else', async () => {
+    expect((await api(gw, 'POST', '/api/teams', { as: admin, body: { name: 'Research' } })).status).toBe(201);
+    for (const name of ['Research\u200b', '\u200bRESEARCH', 'Re\u00adsearch', 'Re\u2060search\ufeff'])
+      await expectTeamExists(await api(gw, 'POST', '/api/teams', { as: admin, body: { name } }), JSON.stringify(name));
+    for (const [path, name] of [['/api/teams', '\u200b'], ['/api/teams', ' \u200b\u00ad '], ['/api/clients', '\u200b\u200c']]) {
+      const r = await api(gw, 'POST', path!, { as: admin, body: { name } });
+      expect({ path, name, status: r.status }).toEqual({ path, name, status: 400 });
+      expect((await json(r)).error).toMatchObject({ type: 'invalid_request_error', param: 'name', message: expect.stringContaining('must not be empty') });
+    }
+  });
+
   test('pickers and filters find a team by any spelling the check counts as its name', async () => {
     expect(await teamChoices(gw, admin, 'STRASS')).toEqual(['Straße']);
     expect(await teamChoices(gw, admin, 'strasse')).toEqual(['Straße']);
