@@ -7,14 +7,13 @@
  * every locale. Databases keyed by the older rule are re-keyed at start; teams it let in under
  * one folded name keep working, as the case-only twins of an earlier release do.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { Database } from 'bun:sqlite';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fillTeamNameKeys } from '../../src/admin/team-name-key';
-import { api, json, login, ADMIN_PASSWORD, type Session } from '../helpers/admin-harness';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
+import { api, json, login, useAdminGatewayOn, ADMIN_PASSWORD, type Session } from '../helpers/admin-harness';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 
 setDefaultTimeout(60_000);
@@ -34,19 +33,9 @@ async function logsTeamFilter(gw: TestGateway, as: Session, typed: string): Prom
 }
 
 describe.each(['sqlite', 'postgres'] as const)('team names under case folding on %s', (dialect) => {
-  let pg: TestDatabase | undefined;
   let gw: TestGateway;
   let admin: Session;
-
-  beforeAll(async () => {
-    if (dialect === 'postgres') pg = await createTestDatabase('gg_teamfold');
-    gw = await startGateway({ env: pg ? { LLM_PROXY__DATABASE__URL: pg.url } : {} });
-    admin = await login(gw, 'admin', ADMIN_PASSWORD);
-  });
-  afterAll(async () => {
-    await gw?.close();
-    await pg?.drop();
-  });
+  useAdminGatewayOn(dialect, 'gg_teamfold', (s) => ({ gw, admin } = s));
 
   test('ß, ẞ and ss, ﬁ and fi, final and medial sigma are one name: a second team is refused on create and rename', async () => {
     for (const name of ['Straße', 'ﬁnance', 'ΟΔΟΣ']) expect((await api(gw, 'POST', '/api/teams', { as: admin, body: { name } })).status).toBe(201);
