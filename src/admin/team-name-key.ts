@@ -21,24 +21,41 @@ export async function teamNamedLike(db: Db, name: string, except?: number): Prom
 }
 
 /**
- * Fills `name_key` of teams that have none: those made before migration 0025. Runs at every
- * start; with several instances each writes only rows still empty, the same value. Teams that an
- * earlier release let in under one name up to case ("Research", "research") keep their names and
- * keep working: the oldest gets the key, the others stay without one, so no new team can take
- * the name either, with a warning each start until they are renamed. Returns the warnings.
+ * Gives every team the name key of its name (src/admin/name-key.ts): those made before migration
+ * 0025 have none, and those made before names were compared under full case folding hold a key
+ * of the older rule ("straße" where it is now "strasse"). Runs at every start (one read of every
+ * team's name); with several instances each writes the same values. Teams that an earlier release
+ * let in under one name up to case ("Research", "research"; "Straße", "STRASSE") keep their names
+ * and keep working: the oldest holds the key, the others none, so no new team can take the name
+ * either, with a warning each start until they are renamed. Returns the warnings.
  */
 export async function fillTeamNameKeys(db: Db): Promise<string[]> {
-  const rows = await db.select({ id: teams.id, name: teams.name }).from(teams).where(isNull(teams.nameKey)).orderBy(teams.id);
+  const rows = await db.select({ id: teams.id, name: teams.name, nameKey: teams.nameKey }).from(teams).orderBy(asc(teams.id));
+  const holders = new Map<string, number>();
+  const wanted = rows.map((r) => {
+    const key = teamNameKey(r.name);
+    if (holders.has(key)) return { ...r, key: null };
+    holders.set(key, r.id);
+    return { ...r, key };
+  });
+  const unchanged = (r: (typeof wanted)[number]) => and(eq(teams.id, r.id), eq(teams.name, r.name));
+  // First every key a team should not hold is let go, so that the unique index lets the oldest take it.
+  for (const r of wanted) if (r.nameKey !== null && r.nameKey !== r.key) await db.update(teams).set({ nameKey: null }).where(unchanged(r));
   const warnings: string[] = [];
-  for (const r of rows) {
-    try {
-      await db.update(teams).set({ nameKey: teamNameKey(r.name) }).where(and(eq(teams.id, r.id), isNull(teams.nameKey)));
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
+  for (const r of wanted) {
+    if (r.key === null) {
       warnings.push(
         `gophergate: team ${r.id} ('${r.name}') has the name of an older team up to case or spaces (allowed before this version); ` +
           'both keep working, but rename one in the dashboard or with PATCH /api/teams/{id} so people can tell them apart.',
       );
+      continue;
+    }
+    if (r.nameKey === r.key) continue;
+    try {
+      await db.update(teams).set({ nameKey: r.key }).where(and(unchanged(r), isNull(teams.nameKey)));
+    } catch (err) {
+      // Taken meanwhile by a team another instance made: this one stays without, as a twin.
+      if (!isUniqueViolation(err)) throw err;
     }
   }
   return warnings;

@@ -4,15 +4,15 @@
  * PostgreSQL. Teams an earlier release let in under such names survive the upgrade unchanged and
  * keep working; no new team may join them.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { Database } from 'bun:sqlite';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fillTeamNameKeys } from '../../src/admin/team-name-key';
-import { api, json, login, ADMIN_PASSWORD, type Session } from '../helpers/admin-harness';
+import { api, json, login, useAdminGatewayOn, ADMIN_PASSWORD, type Session } from '../helpers/admin-harness';
 import { insertPgRows, insertSqliteRows, migrateSqliteBefore, upgradePgOver } from '../helpers/migrate-before';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
+import { createTestDatabase } from '../helpers/pg-database';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 
 setDefaultTimeout(60_000);
@@ -25,26 +25,16 @@ async function expectTeamExists(r: Response) {
 }
 
 describe.each(['sqlite', 'postgres'] as const)('team names on %s', (dialect) => {
-  let pg: TestDatabase | undefined;
   let gw: TestGateway;
   let admin: Session;
-
-  beforeAll(async () => {
-    if (dialect === 'postgres') pg = await createTestDatabase('gg_teamnames');
-    gw = await startGateway({ env: pg ? { LLM_PROXY__DATABASE__URL: pg.url } : {} });
-    admin = await login(gw, 'admin', ADMIN_PASSWORD);
-  });
-  afterAll(async () => {
-    await gw?.close();
-    await pg?.drop();
-  });
+  useAdminGatewayOn(dialect, 'gg_teamnames', (s) => ({ gw, admin } = s));
 
   test('a name differing only by case or surrounding spaces is refused with 409 team_exists, on create and on rename', async () => {
     const made = await api(gw, 'POST', '/api/teams', { as: admin, body: { name: 'Research' } });
     expect(made.status).toBe(201);
     expect((await json(made)).name).toBe('Research');
     for (const name of ['research ', ' RESEARCH', 'research', 'Research']) await expectTeamExists(await api(gw, 'POST', '/api/teams', { as: admin, body: { name } }));
-    // Non-ASCII letters fold too, as JavaScript's toLowerCase does on either store.
+    // Non-ASCII letters fold too, by Unicode's case folding on either store.
     expect((await api(gw, 'POST', '/api/teams', { as: admin, body: { name: 'Équipe' } })).status).toBe(201);
     await expectTeamExists(await api(gw, 'POST', '/api/teams', { as: admin, body: { name: 'équipe' } }));
 

@@ -1,5 +1,7 @@
 /** Helpers for driving the admin API over real HTTP: sign in, call with bearer or cookie. */
+import { afterAll, beforeAll } from 'bun:test';
 import { createApp } from '../../src/app';
+import { createTestDatabase, type TestDatabase } from './pg-database';
 import { startGateway, useGateway, type GatewayOptions, type TestGateway } from './start-gateway';
 
 export const ADMIN_PASSWORD = 'test-admin-password';
@@ -95,6 +97,24 @@ export interface AdminGateway {
  */
 export function useAdminGateway(ready: (s: AdminGateway) => unknown, opts: GatewayOptions = {}): void {
   useGateway(async (gw) => ready({ gw, admin: await login(gw, 'admin', ADMIN_PASSWORD) }), opts);
+}
+
+/**
+ * useAdminGateway on either store: SQLite, or a PostgreSQL database of its own (named from
+ * `pgPrefix`), dropped after all; for the describe.each(['sqlite', 'postgres']) files.
+ */
+export function useAdminGatewayOn(dialect: 'sqlite' | 'postgres', pgPrefix: string, ready: (s: AdminGateway) => unknown): void {
+  let pg: TestDatabase | undefined;
+  let gw: TestGateway | undefined;
+  beforeAll(async () => {
+    if (dialect === 'postgres') pg = await createTestDatabase(pgPrefix);
+    gw = await startGateway({ env: pg ? { LLM_PROXY__DATABASE__URL: pg.url } : {} });
+    await ready({ gw, admin: await login(gw, 'admin', ADMIN_PASSWORD) });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await pg?.drop();
+  });
 }
 
 /** useAdminGateway, with the admin's dashboard cookie too (signed in through the /login form). */
