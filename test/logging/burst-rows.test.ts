@@ -30,6 +30,8 @@ test('10,000 requests, a write lock held meanwhile: one row each, nothing droppe
       if (i === TOTAL / 4) {
         // Another writer (a dashboard action, a backup) holds the lock for a while: the log writer waits and retries.
         lock = new Database(gw.ctx.config.database.path);
+        // The log writer may be mid-batch at this moment (a loaded machine): wait for it, as a real writer would.
+        lock.exec('PRAGMA busy_timeout = 10000');
         lock.exec('BEGIN EXCLUSIVE');
         released = Bun.sleep(2_000).then(() => {
           heldBack = gw.ctx.logSink.stats().depth;
