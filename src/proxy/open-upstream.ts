@@ -156,7 +156,7 @@ export class UpstreamCallInFlight implements OpenedUpstream, FailureContext, Hel
     if (!this.signal.aborted) this.sentAt = performance.now();
     const transport = adapterFor(target.provider).transport;
     try {
-      return transport ? transport(call, this.signal) : sendUpstream(ctx.config.upstream.client, call, this.signal);
+      return transport ? transport(call, this.signal) : sendUpstream(ctx.config.upstream.client, call, this.signal, !this.idle);
     } catch (err) {
       return Promise.reject(err);
     }

@@ -21,7 +21,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ LLM_PROXY__UPSTREAM__CLIENT: ' Socket ' }).upstream.client).toBe('socket');
     expect(loadConfig({ HTTPS_PROXY: 'http://127.0.0.1:3128' }).upstream.client).toBe('fetch');
     expect(loadConfig({ http_proxy: 'http://127.0.0.1:3128', LLM_PROXY__UPSTREAM__CLIENT: 'socket' }).upstream.client).toBe('socket');
-    expect(() => loadConfig({ LLM_PROXY__UPSTREAM__CLIENT: 'curl' })).toThrow(/LLM_PROXY__UPSTREAM__CLIENT must be socket or fetch/);
+    expect(() => loadConfig({ LLM_PROXY__UPSTREAM__CLIENT: 'curl' })).toThrow(/LLM_PROXY__UPSTREAM__CLIENT must be auto, socket or fetch/);
   });
 
   test('reads namespaced and plain provider settings; namespaced key wins', () => {
