@@ -11,6 +11,7 @@ import { socketFetch } from '../../src/http/upstream-client';
 import { fixtureJson, readChunks, replay, replayJson, startFakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway } from '../helpers/start-gateway';
 import { until } from '../helpers/until';
+import { openaiEmbeddingAnswer } from '../embeddings/fake-embeddings';
 
 const TLS_DIR = join(import.meta.dir, '..', 'fixtures', 'tls');
 
@@ -365,6 +366,10 @@ describe('auto (the default): answers read whole over fetch, streams over the so
       for await (const chunk of stream.data) text += chunk.choices[0]?.delta?.content ?? '';
       expect(text.length).toBeGreaterThan(0);
       expect(await gw.waitForRow(stream.response)).toMatchObject({ status: 200, stream: true });
+      fake.handler = (req, rec) => (seen.push(`embeddings ${req.headers.get('accept-encoding')}`), openaiEmbeddingAnswer(rec.body, 3));
+      const vectors = await gw.openai().embeddings.create({ model: 'openai/text-embedding-3-small', input: 'hi' }).withResponse();
+      expect(vectors.data.data).toHaveLength(1);
+      expect(await gw.waitForRow(vectors.response)).toMatchObject({ status: 200, promptTokens: 3 });
       return { client: gw.ctx.config.upstream.client, seen };
     } finally {
       await gw.close();
@@ -372,14 +377,14 @@ describe('auto (the default): answers read whole over fetch, streams over the so
     }
   };
 
-  test('unset: a JSON answer is fetched (gzip offered), a stream goes over the socket client (identity)', async () => {
+  test('unset: a chat JSON answer is fetched (gzip offered); a stream and embeddings (maybe large, read up to a cap) go over the socket client (identity)', async () => {
     const { client, seen } = await encodings({});
     expect(client).toBe('auto');
     expect(seen[0]).toMatch(/^json .*gzip/);
-    expect(seen[1]).toBe('stream identity');
+    expect(seen.slice(1)).toEqual(['stream identity', 'embeddings identity']);
   }, 30_000);
 
   test('LLM_PROXY__UPSTREAM__CLIENT=socket: both over the socket client', async () => {
-    expect((await encodings({ LLM_PROXY__UPSTREAM__CLIENT: 'socket' })).seen).toEqual(['json identity', 'stream identity']);
+    expect((await encodings({ LLM_PROXY__UPSTREAM__CLIENT: 'socket' })).seen).toEqual(['json identity', 'stream identity', 'embeddings identity']);
   }, 30_000);
 });
