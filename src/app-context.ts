@@ -225,7 +225,7 @@ function assembleContext(
     metrics,
     scoreCache: new ScoreCache(),
     // Asked of Ollama only by GET /v1/models, at most every 10 s (src/providers/ollama/pulled-models.ts).
-    ollamaModels: new PulledOllamaModels((req, signal) => sendUpstream(config.upstream.client, req, signal)),
+    ollamaModels: new PulledOllamaModels((req, signal) => sendUpstream(config.upstream.client, req, signal, true)),
     adapterDeps: { fetchImage: createImageFetcher({ allowHosts: config.security.imageUrlAllowHosts }), mock: config.mock, reasoning },
     responseStore,
     // Each background response is read back (2 s, then 1.5x longer, at most 30 s apart; 3 h at most) until it ends.

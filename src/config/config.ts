@@ -49,8 +49,8 @@ export const ConfigSchema = Type.Object({
     maxConnections: Type.Integer({ minimum: 1 }),
     /** How long a request waits for a free upstream slot before a 503 `overloaded`. */
     queueTimeoutS: Type.Number({ exclusiveMinimum: 0 }),
-    /** The HTTP client that calls providers: the gateway's own on Bun's sockets, or Bun's fetch (src/http/send-upstream.ts). */
-    client: Type.Union([Type.Literal('socket'), Type.Literal('fetch')]),
+    /** The HTTP client that calls providers: whole answers on Bun's fetch and streams on the gateway's own on Bun's sockets (auto), or one of them for all (src/http/send-upstream.ts). */
+    client: Type.Union([Type.Literal('auto'), Type.Literal('socket'), Type.Literal('fetch')]),
   }),
   security: Type.Object({ imageUrlAllowHosts: Type.Array(Type.String()) }),
   logging: Type.Object({

@@ -24,7 +24,7 @@ export function anthropicCount(ctx: AppContext, clock: RequestClock, clientHeade
     // Anthropic limits token counting apart from messages: a 429 here must not rest the key for the model's messages.
     return walkTargets(ctx, only, async (target, settings) => {
       const call = nativeMessagesCall(await inlineRemoteImages(body, deps), target.upstreamModel, settings, PROVIDER_CATALOG.anthropic.defaultBaseUrl, clientHeaders, '/v1/messages/count_tokens');
-      const up = await openUpstream(ctx, target, call, { signal, clock, bodyTimeout: 'header', apiKey: settings.apiKey });
+      const up = await openUpstream(ctx, target, call, { signal, clock, bodyTimeout: 'header', smallJson: true, apiKey: settings.apiKey });
       const text = await readBody(up, clock);
       let n: unknown;
       try {

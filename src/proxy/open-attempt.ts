@@ -104,7 +104,7 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
 
   // A whole JSON answer stays under the header timeout; a stream is timed by its silences. The
   // head is awaited here, not in openUpstream: one async function fewer waits with each request.
-  const up = startUpstream(ctx, target, call, { signal: a.signal, dropClient: a.dropClient, clock, bodyTimeout: a.stream ? 'idle' : 'header', apiKey: settings.apiKey });
+  const up = startUpstream(ctx, target, call, { signal: a.signal, dropClient: a.dropClient, clock, bodyTimeout: a.stream ? 'idle' : 'header', smallJson: !a.stream, apiKey: settings.apiKey });
   let tally: StreamTally | null = null;
   /** A whole answer's body was being read when the try failed: the provider made it (and bills it). */
   let readingBody = false;

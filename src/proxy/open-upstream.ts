@@ -53,6 +53,13 @@ export interface OpenUpstreamOptions {
   bodyTimeout?: 'idle' | 'header';
   /** The provider key the call carries (a pool key), redacted from errors; unset: the provider's own. */
   apiKey?: string;
+  /**
+   * The answer is a small JSON body read whole (a chat completion, a token count): with
+   * LLM_PROXY__UPSTREAM__CLIENT=auto it goes over Bun's fetch, whose thread reads it beside the
+   * event loop. Unset for streams and for answers that may be large (embeddings), which the socket
+   * client reads with backpressure, up to a cap.
+   */
+  smallJson?: boolean;
 }
 
 /**
@@ -116,6 +123,8 @@ export class UpstreamCallInFlight implements OpenedUpstream, FailureContext, Hel
   private readonly clock: RequestClock;
   /** The body is timed by its silences once the head is in (OpenUpstreamOptions.bodyTimeout). */
   private readonly idle: boolean;
+  /** OpenUpstreamOptions.smallJson. */
+  private readonly smallJson: boolean;
   /**
    * When the call went out; 0 while it waits for a slot, or when its client had already left
    * (never sent). Once set, the provider may have the prompt: a client abort bills it (`failure`).
@@ -140,6 +149,7 @@ export class UpstreamCallInFlight implements OpenedUpstream, FailureContext, Hel
     this.dropClient = opts.dropClient;
     this.clock = opts.clock;
     this.idle = opts.bodyTimeout !== 'header';
+    this.smallJson = opts.smallJson === true;
   }
 
   /** Sends the call on the slot it holds now, under the header timeout and the client's abort. */
@@ -156,7 +166,7 @@ export class UpstreamCallInFlight implements OpenedUpstream, FailureContext, Hel
     if (!this.signal.aborted) this.sentAt = performance.now();
     const transport = adapterFor(target.provider).transport;
     try {
-      return transport ? transport(call, this.signal) : sendUpstream(ctx.config.upstream.client, call, this.signal);
+      return transport ? transport(call, this.signal) : sendUpstream(ctx.config.upstream.client, call, this.signal, this.smallJson);
     } catch (err) {
       return Promise.reject(err);
     }

@@ -33,7 +33,7 @@ const listed = async (key?: string) => (await gw.openai(key).models.list()).data
 beforeAll(async () => {
   ollama = startFakeUpstream(ollamaWith(() => jsonResponse(fixtureJson('ollama', 'tags.json'))));
   gw = await startGateway({ env: providerEnv('ollama', `${ollama.url}/v1`, { LLM_PROXY__PROVIDERS__OLLAMA__MODELS: 'qwen3:8b,phi4' }) });
-  gw.ctx.ollamaModels = new PulledOllamaModels((req, signal) => sendUpstream(gw.ctx.config.upstream.client, req, signal), () => now);
+  gw.ctx.ollamaModels = new PulledOllamaModels((req, signal) => sendUpstream(gw.ctx.config.upstream.client, req, signal, true), () => now);
   admin = await login(gw, 'admin', 'test-admin-password');
 });
 afterAll(async () => {

@@ -11,6 +11,7 @@ import { socketFetch } from '../../src/http/upstream-client';
 import { fixtureJson, readChunks, replay, replayJson, startFakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway } from '../helpers/start-gateway';
 import { until } from '../helpers/until';
+import { openaiEmbeddingAnswer } from '../embeddings/fake-embeddings';
 
 const TLS_DIR = join(import.meta.dir, '..', 'fixtures', 'tls');
 
@@ -344,5 +345,46 @@ describe('the gateway calls providers through the client it is configured with',
     } finally {
       await gw.close();
     }
+  }, 30_000);
+});
+
+describe('auto (the default): answers read whole over fetch, streams over the socket client', () => {
+  // The socket client asks for `identity` (it decodes nothing it need not); Bun's fetch offers gzip and the rest.
+  const encodings = async (env: Record<string, string>) => {
+    const fake = startFakeUpstream();
+    const gw = await startGateway({ env: providerEnv('openai', `${fake.url}/v1`, env) });
+    const seen: string[] = [];
+    try {
+      const body = { model: 'openai/gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hi' }] };
+      fake.handler = (req, rec, f) => (seen.push(`json ${req.headers.get('accept-encoding')}`), replayJson('openai', 'chat.json')(req, rec, f));
+      const done = await gw.openai().chat.completions.create(body).withResponse();
+      expect(done.data.choices[0]!.message.content).toBe(fixtureJson('openai', 'chat.json').choices[0].message.content);
+      expect(await gw.waitForRow(done.response)).toMatchObject({ status: 200, stream: false });
+      fake.handler = (req, rec, f) => (seen.push(`stream ${req.headers.get('accept-encoding')}`), replay('openai', 'text.chunks.txt')(req, rec, f));
+      const stream = await gw.openai().chat.completions.create({ ...body, stream: true }).withResponse();
+      let text = '';
+      for await (const chunk of stream.data) text += chunk.choices[0]?.delta?.content ?? '';
+      expect(text.length).toBeGreaterThan(0);
+      expect(await gw.waitForRow(stream.response)).toMatchObject({ status: 200, stream: true });
+      fake.handler = (req, rec) => (seen.push(`embeddings ${req.headers.get('accept-encoding')}`), openaiEmbeddingAnswer(rec.body, 3));
+      const vectors = await gw.openai().embeddings.create({ model: 'openai/text-embedding-3-small', input: 'hi' }).withResponse();
+      expect(vectors.data.data).toHaveLength(1);
+      expect(await gw.waitForRow(vectors.response)).toMatchObject({ status: 200, promptTokens: 3 });
+      return { client: gw.ctx.config.upstream.client, seen };
+    } finally {
+      await gw.close();
+      fake.close();
+    }
+  };
+
+  test('unset: a chat JSON answer is fetched (gzip offered); a stream and embeddings (maybe large, read up to a cap) go over the socket client (identity)', async () => {
+    const { client, seen } = await encodings({});
+    expect(client).toBe('auto');
+    expect(seen[0]).toMatch(/^json .*gzip/);
+    expect(seen.slice(1)).toEqual(['stream identity', 'embeddings identity']);
+  }, 30_000);
+
+  test('LLM_PROXY__UPSTREAM__CLIENT=socket: both over the socket client', async () => {
+    expect((await encodings({ LLM_PROXY__UPSTREAM__CLIENT: 'socket' })).seen).toEqual(['json identity', 'stream identity', 'embeddings identity']);
   }, 30_000);
 });

@@ -145,7 +145,7 @@ describe('a start that cannot go on says why in one line', () => {
   test('a .env that starts with a byte-order mark has its first line read (a bad value there stops the start)', () => {
     // Notepad's UTF-8 has a BOM; the line's trim() drops it, so the first name is read as written.
     const r = start({}, [], "printf '\\357\\273\\277LLM_PROXY__UPSTREAM__CLIENT=curl\\n' > .env");
-    expectOneLineRefusal(r, 'LLM_PROXY__UPSTREAM__CLIENT must be socket or fetch (got "curl")');
+    expectOneLineRefusal(r, 'LLM_PROXY__UPSTREAM__CLIENT must be auto, socket or fetch (got "curl")');
   });
 
   test.skipIf(process.platform !== 'linux')('a disk that fills up while the first start migrates: one line, not the failed ROLLBACK\'s stack trace', () => {

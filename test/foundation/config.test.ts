@@ -10,18 +10,20 @@ describe('loadConfig', () => {
     const c = loadConfig({});
     expect(c.server).toEqual({ host: '0.0.0.0', port: 8080, maxBodyMb: 32, bodyTimeoutS: 60, keepAliveTimeoutS: 30 });
     expect(c.database.path).toBe('./data/gophergate.db');
-    expect(c.upstream).toEqual({ timeoutS: 600, idleTimeoutS: 120, maxConnections: 16_384, queueTimeoutS: 10, client: 'socket' });
+    expect(c.upstream).toEqual({ timeoutS: 600, idleTimeoutS: 120, maxConnections: 16_384, queueTimeoutS: 10, client: 'auto' });
     expect(c.logging.retentionDays).toBe(30);
     expect(c.security.imageUrlAllowHosts).toEqual([]);
     expect(c.providers.openai!.apiKey).toBeUndefined();
   });
 
-  test('the upstream client: socket by default, fetch when asked or when a proxy is set (only fetch honours one)', () => {
+  test('the upstream client: auto by default, socket or fetch when asked, fetch when a proxy is set (only fetch honours one)', () => {
+    expect(loadConfig({}).upstream.client).toBe('auto');
+    expect(loadConfig({ LLM_PROXY__UPSTREAM__CLIENT: 'AUTO' }).upstream.client).toBe('auto');
     expect(loadConfig({ LLM_PROXY__UPSTREAM__CLIENT: 'fetch' }).upstream.client).toBe('fetch');
     expect(loadConfig({ LLM_PROXY__UPSTREAM__CLIENT: ' Socket ' }).upstream.client).toBe('socket');
     expect(loadConfig({ HTTPS_PROXY: 'http://127.0.0.1:3128' }).upstream.client).toBe('fetch');
     expect(loadConfig({ http_proxy: 'http://127.0.0.1:3128', LLM_PROXY__UPSTREAM__CLIENT: 'socket' }).upstream.client).toBe('socket');
-    expect(() => loadConfig({ LLM_PROXY__UPSTREAM__CLIENT: 'curl' })).toThrow(/LLM_PROXY__UPSTREAM__CLIENT must be socket or fetch/);
+    expect(() => loadConfig({ LLM_PROXY__UPSTREAM__CLIENT: 'curl' })).toThrow(/LLM_PROXY__UPSTREAM__CLIENT must be auto, socket or fetch/);
   });
 
   test('reads namespaced and plain provider settings; namespaced key wins', () => {
