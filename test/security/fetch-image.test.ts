@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { Server } from 'bun';
 import { ApiError } from '../../src/errors/api-error';
-import { createImageFetcher } from '../../src/providers/shared/fetch-image';
+import { createUrlFetcher } from '../../src/providers/shared/fetch-url';
 
 // Real fetches, loopback only: an allowed fake on 127.0.0.1 and a "forbidden" fake on
 // 127.0.0.2 that counts hits, so a refusal is proven by the target never being reached.
@@ -82,8 +82,8 @@ afterAll(() => {
 });
 
 const base = () => `http://127.0.0.1:${allowed.port}`;
-const fetcher = (extra: Partial<Parameters<typeof createImageFetcher>[0]> = {}) =>
-  createImageFetcher({ allowHosts: ['127.0.0.1'], timeoutMs: 2000, ...extra });
+const fetcher = (extra: Partial<Parameters<typeof createUrlFetcher>[0]> = {}) =>
+  createUrlFetcher({ allowHosts: ['127.0.0.1'], timeoutMs: 2000, ...extra });
 
 async function refusal(p: Promise<unknown>): Promise<ApiError & { logMessage?: string }> {
   try {
@@ -98,7 +98,7 @@ async function refusal(p: Promise<unknown>): Promise<ApiError & { logMessage?: s
   throw new Error('expected the fetch to be refused');
 }
 
-describe('createImageFetcher', () => {
+describe('createUrlFetcher', () => {
   test('downloads an image from an allow-listed loopback host', async () => {
     const img = await fetcher()(`${base()}/cat.png`);
     expect(img.mimeType).toBe('image/png');
@@ -125,7 +125,7 @@ describe('createImageFetcher', () => {
   });
 
   test('with the default (empty) allow list, every loopback spelling is refused', async () => {
-    const f = createImageFetcher({ allowHosts: [] });
+    const f = createUrlFetcher({ allowHosts: [] });
     for (const url of [
       `http://127.0.0.1:${allowed.port}/cat.png`,
       `http://2130706433:${allowed.port}/cat.png`,
