@@ -32,7 +32,7 @@ const docs = Bun.serve({
     hits.set(path, (hits.get(path) ?? 0) + 1);
     switch (path) {
       case '/annual-report.pdf':
-        return new Response(PDF, { headers: { 'content-type': 'application/pdf' } });
+        return new Response(new Uint8Array(PDF), { headers: { 'content-type': 'application/pdf' } });
       case '/moved.pdf':
         return Response.redirect('/annual-report.pdf', 302);
       case '/page.html':

@@ -41,6 +41,8 @@ beforeAll(() => {
           return Response.redirect('file:///etc/passwd', 302);
         case '/loop':
           return Response.redirect('/loop', 302);
+        case '/doc.pdf':
+          return new Response('%PDF-1.7 ...', { headers: { 'content-type': 'Application/PDF' } });
         case '/html':
           return new Response('<html></html>', { headers: { 'content-type': 'text/html' } });
         case '/missing':
@@ -176,5 +178,32 @@ describe('createUrlFetcher', () => {
     const p = fetcher({ timeoutMs: 5000 })(`${base()}/slow-headers`, ctl.signal);
     ctl.abort();
     await expect(p).rejects.not.toBeInstanceOf(ApiError);
+  });
+});
+
+describe("createUrlFetcher, kind 'document' (an Anthropic document by URL)", () => {
+  const docs = (extra: Partial<Parameters<typeof createUrlFetcher>[0]> = {}) => fetcher({ kind: 'document', ...extra });
+  const documentRefusal = async (p: Promise<unknown>) => {
+    const err = (await p.then(() => null, (e) => e)) as ApiError & { logMessage?: string };
+    expect(err).toBeInstanceOf(ApiError);
+    expect([err.status, err.param]).toEqual([400, 'document_url']);
+    return err;
+  };
+
+  test('downloads a PDF (its content type read in any case)', async () => {
+    expect(await docs()(`${base()}/doc.pdf`)).toEqual({ mimeType: 'application/pdf', base64: Buffer.from('%PDF-1.7 ...').toString('base64') });
+  });
+
+  test("the image guard's refusals, in a document's words and codes", async () => {
+    const image = await documentRefusal(docs()(`${base()}/cat.png`));
+    expect([image.code, image.message]).toEqual(['invalid_document_url', "Document URL returned content type 'image/png', not a PDF."]);
+    const before = forbiddenHits;
+    const blocked = await documentRefusal(docs()(`http://127.0.0.2:${forbidden.port}/doc.pdf`));
+    expect([blocked.code, blocked.message.startsWith('Document URL refused:')]).toEqual(['invalid_document_url', true]);
+    expect(blocked.logMessage).toContain('loopback');
+    expect(forbiddenHits).toBe(before);
+    expect((await documentRefusal(docs()(`${base()}/to-metadata`))).code).toBe('invalid_document_url');
+    expect((await documentRefusal(docs()(`${base()}/missing`))).message).toBe('Document URL returned HTTP 404.');
+    expect((await documentRefusal(docs({ maxBytes: 4 })(`${base()}/doc.pdf`))).code).toBe('document_too_large');
   });
 });
