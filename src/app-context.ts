@@ -41,7 +41,7 @@ import { LimitsLogSink } from './limits/limits-log-sink';
 import { LimitsService } from './limits/limits-service';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { ScoreCache } from './routing/score-cache';
-import { createImageFetcher } from './providers/shared/fetch-image';
+import { createUrlFetcher } from './providers/shared/fetch-url';
 import { PulledOllamaModels } from './providers/ollama/pulled-models';
 import { sendUpstream } from './http/send-upstream';
 import { ResponseStore } from './responses/response-store';
@@ -226,7 +226,12 @@ function assembleContext(
     scoreCache: new ScoreCache(),
     // Asked of Ollama only by GET /v1/models, at most every 10 s (src/providers/ollama/pulled-models.ts).
     ollamaModels: new PulledOllamaModels((req, signal) => sendUpstream(config.upstream.client, req, signal, true)),
-    adapterDeps: { fetchImage: createImageFetcher({ allowHosts: config.security.imageUrlAllowHosts }), mock: config.mock, reasoning },
+    adapterDeps: {
+      fetchImage: createUrlFetcher({ allowHosts: config.security.imageUrlAllowHosts }),
+      fetchDocument: createUrlFetcher({ allowHosts: config.security.imageUrlAllowHosts, kind: 'document' }),
+      mock: config.mock,
+      reasoning,
+    },
     responseStore,
     // Each background response is read back (2 s, then 1.5x longer, at most 30 s apart; 3 h at most) until it ends.
     backgroundResponses: overrides.backgroundResponses ?? new BackgroundFollower(),

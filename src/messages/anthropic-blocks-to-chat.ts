@@ -9,6 +9,7 @@ import { markToolResultMedia } from '../providers/shared/tool-result-media';
 import { markClientPart } from '../providers/shared/client-part';
 import { shownValue } from '../errors/shown-value';
 import { fileTitle } from '../providers/shared/inline-file';
+import { remoteFilePart } from '../providers/shared/remote-file';
 
 /** Anthropic content blocks -> chat messages and content parts (one turn at a time). */
 
@@ -112,6 +113,12 @@ function userPart(b: AnthropicBlock, path: string): ChatCompletionContentPart | 
   }
 }
 
+/** A `url` source's URL, refused unless http(s). */
+function httpUrl(s: { url?: unknown }, path: string): string {
+  if (typeof s.url !== 'string' || !/^https?:\/\//i.test(s.url)) throw badRequest(`${path}.source.url: must be an http(s) URL`, `${path}.source.url`);
+  return s.url;
+}
+
 /** base64 -> a data URI; url -> an image_url the adapters fetch (or inline) under the image-URL guard. */
 function imagePart(b: AnthropicBlock, path: string): ChatCompletionContentPart {
   const s = b.source;
@@ -120,8 +127,7 @@ function imagePart(b: AnthropicBlock, path: string): ChatCompletionContentPart {
     return { type: 'image_url', image_url: { url: `data:${s.media_type};base64,${s.data}` } };
   }
   if (s?.type === 'url') {
-    if (typeof s.url !== 'string' || !/^https?:\/\//i.test(s.url)) throw badRequest(`${path}.source.url: must be an http(s) URL`, `${path}.source.url`);
-    return { type: 'image_url', image_url: { url: s.url } };
+    return { type: 'image_url', image_url: { url: httpUrl(s, path) } };
   }
   throw badRequest(`${path}.source.type: image source '${shownValue(s?.type)}' is not supported (use base64 or url)`, `${path}.source.type`);
 }
@@ -148,13 +154,18 @@ function documentPart(b: AnthropicBlock, path: string): ChatCompletionContentPar
     const blocks = typeof s.content === 'string' ? [{ type: 'text', text: s.content }] : Array.isArray(s.content) ? s.content : [];
     return documentText(b, blocks.map((x: any) => (typeof x?.text === 'string' ? x.text : '')).join('\n'));
   }
+  const title = typeof b.title === 'string' && b.title ? b.title : undefined;
   if (s?.type === 'base64' && typeof s.data === 'string') {
     const mime = typeof s.media_type === 'string' ? s.media_type : 'application/pdf';
     // A plain-text document without a title is not named a PDF (a text-only provider shows the name: content-parts.ts).
-    const filename = typeof b.title === 'string' && b.title ? b.title : mime === 'application/pdf' ? 'document.pdf' : undefined;
+    const filename = title ?? (mime === 'application/pdf' ? 'document.pdf' : undefined);
     return { type: 'file', file: { file_data: `data:${mime};base64,${s.data}`, ...(filename && { filename }) } };
   }
-  throw badRequest(`${path}.source.type: document source '${shownValue(s?.type)}' is not supported (use base64, text or content)`, `${path}.source.type`);
+  // A PDF by URL: downloaded by the adapter of a target that takes files, under the image-URL guard (remote-file.ts).
+  if (s?.type === 'url') {
+    return remoteFilePart(httpUrl(s, path), path, title ?? 'document.pdf');
+  }
+  throw badRequest(`${path}.source.type: document source '${shownValue(s?.type)}' is not supported (use base64, url, text or content)`, `${path}.source.type`);
 }
 
 function searchResultText(b: AnthropicBlock): string {

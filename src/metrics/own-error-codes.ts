@@ -8,7 +8,7 @@
 export const OWN_ERROR_CODES: ReadonlySet<string> = new Set([
   'error', 'server_error',
   'invalid_request', 'invalid_json', 'unknown_field', 'invalid_encoding', 'unsupported_content_type', 'unsupported_content_encoding',
-  'invalid_model', 'invalid_host', 'invalid_image_url', 'image_too_large', 'embeddings_not_supported', 'invalid_input',
+  'invalid_model', 'invalid_host', 'invalid_image_url', 'image_too_large', 'invalid_document_url', 'document_too_large', 'embeddings_not_supported', 'invalid_input',
   'unsupported_parameter', 'unsupported_value', 'thread_unsupported_request', 'model_not_supported', 'model_not_image', 'images_not_supported',
   'unsupported_tool', 'unsupported_tool_choice', 'unsupported_tool_schema', 'context_length_exceeded', 'unsupported_content', 'invalid_image_format',
   'unsupported_input_item', 'unsupported_input_image', 'unsupported_input_file', 'content_policy_violation', 'invalid_value',

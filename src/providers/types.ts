@@ -163,6 +163,8 @@ export interface ChatCallContext {
 export interface AdapterDeps {
   /** Downloads a remote image under the SSRF guard and returns it inline. */
   fetchImage(url: string, signal?: AbortSignal): Promise<{ mimeType: string; base64: string }>;
+  /** Downloads a remote PDF (an Anthropic `document` by URL) under the same guard and limits, and returns it inline. */
+  fetchDocument(url: string, signal?: AbortSignal): Promise<{ mimeType: string; base64: string }>;
   /** The mock provider's defaults (config LLM_PROXY__PROVIDERS__MOCK__LATENCY_MS / __CHUNKS). */
   mock?: { latencyMs: number; chunks: number };
   /** The app's reasoning memory for DeepSeek and Kimi tool loops (AppContext.reasoning). */

@@ -168,10 +168,26 @@ function spentBy(tally: StreamTally | null, readingBody: boolean) {
 }
 
 /**
- * The adapter's deps for one try: image downloads made while building the call stop when the
- * client goes away. A function of its own, so the closure's scope is not openAttempt's, which
- * lives (with everything it captured) while the try waits on its upstream.
+ * The adapter's deps for one try: image and document downloads made while building the call stop
+ * when the client goes away. Methods on a class, so a try makes one object and no closures (whose
+ * scope would be openAttempt's, which lives while the try waits on its upstream).
  */
-function depsFor(deps: AdapterDeps, signal: AbortSignal | undefined): AdapterDeps {
-  return signal ? { ...deps, fetchImage: (url, s) => deps.fetchImage(url, s ?? signal) } : deps;
+class SignalledDeps implements AdapterDeps {
+  readonly mock: AdapterDeps['mock'];
+  readonly reasoning: AdapterDeps['reasoning'];
+  constructor(
+    private readonly deps: AdapterDeps,
+    private readonly signal: AbortSignal,
+  ) {
+    this.mock = deps.mock;
+    this.reasoning = deps.reasoning;
+  }
+  fetchImage(url: string, s?: AbortSignal) {
+    return this.deps.fetchImage(url, s ?? this.signal);
+  }
+  fetchDocument(url: string, s?: AbortSignal) {
+    return this.deps.fetchDocument(url, s ?? this.signal);
+  }
 }
+
+const depsFor = (deps: AdapterDeps, signal: AbortSignal | undefined): AdapterDeps => (signal ? new SignalledDeps(deps, signal) : deps);

@@ -8,11 +8,14 @@ export function normalizeHost(host: string): string {
   return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
 }
 
+/** What the gateway downloads: an image, or (an Anthropic `document` by URL) a PDF. */
+export type UrlKind = 'image' | 'document';
+
 /**
- * Decides whether the gateway may download an image from `url` (SSRF guard). Refuses anything
+ * Decides whether the gateway may download an image (or a document) from `url` (SSRF guard). Refuses anything
  * but http(s); then, unless the host is in `allowHosts`, resolves it and refuses when ANY of its
  * addresses is not public — a name with one public and one private A record must not pass,
- * since the fetch may pick either. Throws a 400 ApiError (param `image_url`); returns the URL.
+ * since the fetch may pick either. Throws a 400 ApiError (param `image_url`, or `document_url`); returns the URL.
  *
  * Residual risk: the fetch resolves the name again, so a DNS answer that changes between the
  * check and the connect (rebinding with a zero TTL) is not caught here.
@@ -21,7 +24,9 @@ export async function checkImageUrl(
   url: string,
   allowHosts: readonly string[],
   resolve: HostResolver = systemResolver,
+  kind: UrlKind = 'image',
 ): Promise<URL> {
+  const refused = (reason: string) => new ImageUrlRefused(reason, kind);
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -64,14 +69,16 @@ export const IMAGE_URL_REFUSED =
   'Image URL refused: the gateway fetches images only from http(s) URLs whose host resolves to public addresses ' +
   '(or a data URI). An operator can allow a host with LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS.';
 
+/** The same refusal for a document by URL (the guard and its allow-list are the images'). */
+export const DOCUMENT_URL_REFUSED =
+  'Document URL refused: the gateway fetches documents only from http(s) URLs whose host resolves to public addresses. ' +
+  'An operator can allow a host with LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS.';
+
 export class ImageUrlRefused extends ApiError {
   readonly logMessage: string;
-  constructor(reason: string) {
-    super({ status: 400, message: IMAGE_URL_REFUSED, type: 'invalid_request_error', code: 'invalid_image_url', param: 'image_url' });
-    this.logMessage = `${IMAGE_URL_REFUSED} (${reason})`;
+  constructor(reason: string, kind: UrlKind = 'image') {
+    const message = kind === 'image' ? IMAGE_URL_REFUSED : DOCUMENT_URL_REFUSED;
+    super({ status: 400, message, type: 'invalid_request_error', code: `invalid_${kind}_url`, param: `${kind}_url` });
+    this.logMessage = `${message} (${reason})`;
   }
-}
-
-function refused(reason: string) {
-  return new ImageUrlRefused(reason);
 }

@@ -2,6 +2,7 @@
  * Images an OpenAI-API client labels wrongly reach Claude labelled by their bytes: OpenAI ignores a
  * data URI's type (a JPEG snapshot sent as image/png, `image/jpg`), Anthropic refuses a mismatch.
  */
+import { noDocumentFetch } from '../gemini/helpers';
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import { inlineRemoteImages } from '../../src/providers/anthropic/native-messages';
@@ -59,6 +60,6 @@ test('data of no format Anthropic takes is still refused before the call, naming
 
 test('/v1/messages: a URL image the gateway downloads is labelled by its bytes too, not by the server', async () => {
   const body = { messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://example.com/cam.jpg' } }] }] };
-  const out = (await inlineRemoteImages(body, { fetchImage: async () => ({ mimeType: 'image/jpeg', base64: PNG_BASE64 }) })) as any;
+  const out = (await inlineRemoteImages(body, { fetchImage: async () => ({ mimeType: 'image/jpeg', base64: PNG_BASE64 }), fetchDocument: noDocumentFetch })) as any;
   expect(out.messages[0].content[0].source).toEqual({ type: 'base64', media_type: 'image/png', data: PNG_BASE64 });
 });

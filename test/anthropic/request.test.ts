@@ -1,4 +1,5 @@
 /** OpenAI chat request -> Anthropic Messages body: the pure mapping, case by case. */
+import { noDocumentFetch } from '../gemini/helpers';
 import { describe, expect, test } from 'bun:test';
 import { ApiError } from '../../src/errors/api-error';
 import { buildAnthropicRequest } from '../../src/providers/anthropic/anthropic-request';
@@ -11,6 +12,7 @@ const deps: AdapterDeps = {
     if (url.endsWith('.svg')) return { mimeType: 'image/svg+xml', base64: 'PHN2Zz4=' };
     return { mimeType: 'image/jpeg', base64: '/9j/4AAQ' };
   },
+  fetchDocument: noDocumentFetch,
 };
 const ctx = { model: 'claude-sonnet-4-5', stream: false, clientWantsUsage: false };
 const build = (req: Record<string, unknown>, c = ctx) => buildAnthropicRequest({ model: 'x', ...req } as ChatRequest, c, deps);

@@ -1,4 +1,5 @@
 /** Property tests: the Anthropic translators never throw on valid input, and keep content both ways. */
+import { noDocumentFetch } from '../gemini/helpers';
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import fc from 'fast-check';
 import { buildAnthropicRequest } from '../../src/providers/anthropic/anthropic-request';
@@ -8,7 +9,7 @@ import type { AdapterDeps, ChatRequest, StreamTally } from '../../src/providers/
 
 setDefaultTimeout(60_000);
 
-const deps: AdapterDeps = { fetchImage: async () => ({ mimeType: 'image/png', base64: 'iVBORw0KGgo=' }) };
+const deps: AdapterDeps = { fetchImage: async () => ({ mimeType: 'image/png', base64: 'iVBORw0KGgo=' }), fetchDocument: noDocumentFetch };
 const ctx = { model: 'claude-sonnet-4-5', stream: false, clientWantsUsage: true };
 const text = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 });
 const json = fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null)), { maxKeys: 4 });

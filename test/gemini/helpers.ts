@@ -21,11 +21,17 @@ export function fixtureJson(name: string): any {
 
 export const newTally = (): StreamTally => ({ usage: null, deliveredText: '', finishReason: null, firstByteAt: null });
 
+/** A document fetcher that must not be called (translation tests without documents by URL). */
+export const noDocumentFetch: AdapterDeps['fetchDocument'] = async (url) => {
+  throw new Error(`unexpected document fetch: ${url}`);
+};
+
 /** A fetcher that must not be called (translation tests without remote images). */
 export const noFetch: AdapterDeps = {
   fetchImage: async (url) => {
     throw new Error(`unexpected image fetch: ${url}`);
   },
+  fetchDocument: noDocumentFetch,
 };
 
 /** Runs bytes through a transform, split at the given offsets, and returns the SSE data payloads out. */

@@ -4,7 +4,7 @@ import { geminiAdapter } from '../../src/providers/gemini';
 import { buildGeminiRequest } from '../../src/providers/gemini/gemini-request';
 import { makeToolCallId } from '../../src/providers/gemini/tool-call-id';
 import type { AdapterDeps, ChatCallContext, ChatRequest } from '../../src/providers/types';
-import { noFetch } from './helpers';
+import { noDocumentFetch, noFetch } from './helpers';
 
 const ctx = (model = 'gemini-2.5-flash', stream = false): ChatCallContext => ({ model, stream, clientWantsUsage: false });
 // Loosely typed on purpose: these tests also send what a hand-written client might.
@@ -159,6 +159,7 @@ describe('messages', () => {
         fetched.push(url);
         return { mimeType: 'image/jpeg', base64: '/9j/AA==' };
       },
+      fetchDocument: noDocumentFetch,
     };
     const body = await build(
       {
@@ -191,6 +192,7 @@ describe('messages', () => {
       fetchImage: async () => {
         throw new ApiError({ status: 400, message: 'refused', type: 'invalid_request_error', code: 'invalid_image_url', param: 'image_url' });
       },
+      fetchDocument: noDocumentFetch,
     };
     const img = (url: string) => ({ messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'image_url', image_url: { url } }] }] });
     const e1 = await rejection(build(img('http://10.0.0.1/a.png'), undefined, deps));

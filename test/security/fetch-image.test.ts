@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { Server } from 'bun';
 import { ApiError } from '../../src/errors/api-error';
-import { createImageFetcher } from '../../src/providers/shared/fetch-image';
+import { createUrlFetcher } from '../../src/providers/shared/fetch-url';
 
 // Real fetches, loopback only: an allowed fake on 127.0.0.1 and a "forbidden" fake on
 // 127.0.0.2 that counts hits, so a refusal is proven by the target never being reached.
@@ -41,6 +41,8 @@ beforeAll(() => {
           return Response.redirect('file:///etc/passwd', 302);
         case '/loop':
           return Response.redirect('/loop', 302);
+        case '/doc.pdf':
+          return new Response('%PDF-1.7 ...', { headers: { 'content-type': 'Application/PDF' } });
         case '/html':
           return new Response('<html></html>', { headers: { 'content-type': 'text/html' } });
         case '/missing':
@@ -82,8 +84,8 @@ afterAll(() => {
 });
 
 const base = () => `http://127.0.0.1:${allowed.port}`;
-const fetcher = (extra: Partial<Parameters<typeof createImageFetcher>[0]> = {}) =>
-  createImageFetcher({ allowHosts: ['127.0.0.1'], timeoutMs: 2000, ...extra });
+const fetcher = (extra: Partial<Parameters<typeof createUrlFetcher>[0]> = {}) =>
+  createUrlFetcher({ allowHosts: ['127.0.0.1'], timeoutMs: 2000, ...extra });
 
 async function refusal(p: Promise<unknown>): Promise<ApiError & { logMessage?: string }> {
   try {
@@ -98,7 +100,7 @@ async function refusal(p: Promise<unknown>): Promise<ApiError & { logMessage?: s
   throw new Error('expected the fetch to be refused');
 }
 
-describe('createImageFetcher', () => {
+describe('createUrlFetcher', () => {
   test('downloads an image from an allow-listed loopback host', async () => {
     const img = await fetcher()(`${base()}/cat.png`);
     expect(img.mimeType).toBe('image/png');
@@ -125,7 +127,7 @@ describe('createImageFetcher', () => {
   });
 
   test('with the default (empty) allow list, every loopback spelling is refused', async () => {
-    const f = createImageFetcher({ allowHosts: [] });
+    const f = createUrlFetcher({ allowHosts: [] });
     for (const url of [
       `http://127.0.0.1:${allowed.port}/cat.png`,
       `http://2130706433:${allowed.port}/cat.png`,
@@ -176,5 +178,32 @@ describe('createImageFetcher', () => {
     const p = fetcher({ timeoutMs: 5000 })(`${base()}/slow-headers`, ctl.signal);
     ctl.abort();
     await expect(p).rejects.not.toBeInstanceOf(ApiError);
+  });
+});
+
+describe("createUrlFetcher, kind 'document' (an Anthropic document by URL)", () => {
+  const docs = (extra: Partial<Parameters<typeof createUrlFetcher>[0]> = {}) => fetcher({ kind: 'document', ...extra });
+  const documentRefusal = async (p: Promise<unknown>) => {
+    const err = (await p.then(() => null, (e) => e)) as ApiError & { logMessage?: string };
+    expect(err).toBeInstanceOf(ApiError);
+    expect([err.status, err.param]).toEqual([400, 'document_url']);
+    return err;
+  };
+
+  test('downloads a PDF (its content type read in any case)', async () => {
+    expect(await docs()(`${base()}/doc.pdf`)).toEqual({ mimeType: 'application/pdf', base64: Buffer.from('%PDF-1.7 ...').toString('base64') });
+  });
+
+  test("the image guard's refusals, in a document's words and codes", async () => {
+    const image = await documentRefusal(docs()(`${base()}/cat.png`));
+    expect([image.code, image.message]).toEqual(['invalid_document_url', "Document URL returned content type 'image/png', not a PDF."]);
+    const before = forbiddenHits;
+    const blocked = await documentRefusal(docs()(`http://127.0.0.2:${forbidden.port}/doc.pdf`));
+    expect([blocked.code, blocked.message.startsWith('Document URL refused:')]).toEqual(['invalid_document_url', true]);
+    expect(blocked.logMessage).toContain('loopback');
+    expect(forbiddenHits).toBe(before);
+    expect((await documentRefusal(docs()(`${base()}/to-metadata`))).code).toBe('invalid_document_url');
+    expect((await documentRefusal(docs()(`${base()}/missing`))).message).toBe('Document URL returned HTTP 404.');
+    expect((await documentRefusal(docs({ maxBytes: 4 })(`${base()}/doc.pdf`))).code).toBe('document_too_large');
   });
 });

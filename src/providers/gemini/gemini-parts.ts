@@ -2,6 +2,7 @@ import { ApiError, badRequest } from '../../errors/api-error';
 import type { AdapterDeps } from '../types';
 import type { GeminiPart } from './gemini-wire';
 import { shownValue } from '../../errors/shown-value';
+import { fetchRemoteFile, remoteFileOf } from '../shared/remote-file';
 
 type AnyPart = Record<string, any>;
 
@@ -33,6 +34,12 @@ async function convertPart(part: AnyPart, path: string, deps: AdapterDeps, signa
       return { inlineData: { mimeType: `audio/${format === 'mp3' ? 'mp3' : format}`, data: stripSpace(data) } };
     }
     case 'file': {
+      // A document the client gave by URL: downloaded under the image-URL guard and sent inline, as an image by URL is.
+      const remote = remoteFileOf(part);
+      if (remote) {
+        const doc = await fetchRemoteFile(remote, deps, signal);
+        return { inlineData: { mimeType: doc.mimeType, data: doc.base64 } };
+      }
       const fileData = part.file?.file_data;
       if (typeof fileData !== 'string') {
         throw badRequest('Only inline files (file.file_data as a data URI) can be sent to Gemini.', `${path}.file`);

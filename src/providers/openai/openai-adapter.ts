@@ -5,6 +5,7 @@ import { searchModelCallUsd } from '../../usage/openai-tool-prices';
 import type { Usage } from '../../usage/types';
 import { shortenToolCallIds } from './tool-call-id-limit';
 import { isOpenAIReasoningModel } from './reasoning-models';
+import { inlineRemoteFiles } from '../shared/remote-file';
 
 /** OpenAI's models that do not reason (and refuse `reasoning_effort`): gpt-4o, gpt-4.1, gpt-3.5, chatgpt-4o, their fine-tunes. */
 const DOES_NOT_REASON = /^(?:ft:)?(?:gpt-4|gpt-3\.5|chatgpt-)/i;
@@ -83,6 +84,10 @@ export const openaiAdapter = createOpenAICompatibleAdapter({
   id: 'openai',
   defaultBaseUrl: PROVIDER_CATALOG.openai.defaultBaseUrl,
   allowedTools: 'native',
-  transformRequestBody: (body) => shortenToolCallIds(reasoningModelParams(body)),
+  async transformRequestBody(body, { deps }) {
+    // A chat `file` part takes a document's bytes only (`file_data`), not a URL: a document given by URL is downloaded here.
+    await inlineRemoteFiles(body, deps);
+    return shortenToolCallIds(reasoningModelParams(body));
+  },
   addFees: addSearchModelFee,
 });
