@@ -9,6 +9,8 @@
   function usd(n) { return format.usd(Number(n) || 0); }
   function ms(n) { return format.duration(Number(n) || 0); }
   function utc(t) { return format.clockTime(Number(t) || 0, Date.now()); }
+  // The rows the table shows at most, newest first.
+  var MAX_ROWS = 200;
   // As the Logs detail names it ("chat (stream)"); plain chat left out, as the Logs list does.
   function endpointOf(r) {
     var endpoint = String(r.endpoint || 'chat');
@@ -80,13 +82,20 @@
           // Server messages are {type:'request', data:{...snake_case record}}; others (hello) are ignored.
           if (!msg || msg.type !== 'request' || !msg.data || typeof msg.data !== 'object') return;
           var row = toRow(msg.data, ++this.seq, this.names);
-          if (this.paused) { this.held.unshift(row); this.pending = this.held.length; return; }
+          // Paused: every request counted, only the newest MAX_ROWS kept (all the table shows); it
+          // kept them all, and a tab paused overnight on a busy gateway grew until it died.
+          if (this.paused) {
+            this.held.unshift(row);
+            if (this.held.length > MAX_ROWS) this.held.pop();
+            this.pending++;
+            return;
+          }
           this.add([row]);
         },
         add: function (rows) {
           var self = this;
           rows.forEach(function (r) { r.fresh = true; });
-          this.rows = rows.concat(this.rows).slice(0, 200);
+          this.rows = rows.concat(this.rows).slice(0, MAX_ROWS);
           // Through the reactive proxy, so the highlight fades.
           setTimeout(function () { self.rows.forEach(function (r) { if (r.fresh) r.fresh = false; }); }, 1500);
         },

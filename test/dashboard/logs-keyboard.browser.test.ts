@@ -23,6 +23,7 @@ async function focusAfterReload(page: Page, act: () => Promise<void>): Promise<s
 
 describe.skipIf(!chromiumAvailable() && !process.env.CI)('the Logs page from the keyboard in Chromium', () => {
   let failedRowId = 0;
+  let failedRequestId = '';
 
   const s = useDashboardSuite('logs-keyboard-password-1', async (env) => {
     const openai = env.gw.openai();
@@ -31,7 +32,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('the Logs page from the
       await Promise.all(Array.from({ length: 20 }, () => openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] })));
     }
     const { response } = await openai.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'Hi' }] }).withResponse().catch((e) => ({ response: e }));
-    failedRowId = (await storedLogRow(env, (response as { headers: Headers }).headers.get('x-request-id')!)).id;
+    failedRequestId = (response as { headers: Headers }).headers.get('x-request-id')!;
+    failedRowId = (await storedLogRow(env, failedRequestId)).id;
   });
 
   test('Tab out of the Model filter: the page reloads filtered and the focus is on the next filter', async () => {
@@ -58,6 +60,17 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('the Logs page from the
     await focusAfterReload(page, () => page.keyboard.press('Enter'));
     expect(await page.locator('#logs-table tbody tr').count()).toBe(1);
     expect(await page.locator(`#log-${failedRowId}`).count()).toBe(1);
+  });
+
+  test('Enter in the Request id filter: that request is listed, and the focus stays in the field (it fell to the page\'s start)', async () => {
+    const { page } = s;
+    await navTo(page, 'Logs', 'logs');
+    await page.focus('#main input[name=request_id]');
+    await page.keyboard.type(failedRequestId);
+    const at = await focusAfterReload(page, () => page.keyboard.press('Enter'));
+    expect(new URL(page.url()).searchParams.get('request_id')).toBe(failedRequestId);
+    expect(await page.locator('#logs-table tbody tr').count()).toBe(1);
+    expect(at).toBe('logs-request-id');
   });
 
   test('Enter on "Older" pages on, with the focus on the next page\'s "Older" until the last page', async () => {

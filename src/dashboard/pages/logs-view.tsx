@@ -120,7 +120,7 @@ function Filters(props: { vm: LogsViewModel; refusal: ReturnType<typeof fieldRef
         </select>
         {under('status')}
       </label>
-      <label>{LOG_FILTER_LABELS.request_id}<input name="request_id" value={f.request_id ?? ''} placeholder="any" title="The x-request-id header of the request's answer" {...mark('request_id')} />{under('request_id')}</label>
+      <label>{LOG_FILTER_LABELS.request_id}<input id="logs-request-id" name="request_id" value={f.request_id ?? ''} placeholder="any" title="The x-request-id header of the request's answer" {...mark('request_id')} />{under('request_id')}</label>
       <noscript><button type="submit" class="btn small">Filter</button></noscript>
     </form>
   );

@@ -11,6 +11,9 @@ export interface UserRow {
   createdAt: number;
 }
 
+/** Where a user's password reset shows why it was refused: in that user's row, the form kept open with what was typed. */
+export const userErrorSlot = (id: number) => `user-${id}-password-errors`;
+
 function UserRowView(props: { u: UserRow; selfId: number }) {
   const { u } = props;
   const self = u.id === props.selfId;
@@ -41,6 +44,7 @@ function UserRowView(props: { u: UserRow; selfId: number }) {
               <input name="password" type="password" minlength="12" required autocomplete="new-password" placeholder="New password" aria-label="New password" />
               <button type="submit" class="btn small primary">Set</button>
               <button type="button" class="btn small ghost" x-on:click="close('password')">Cancel</button>
+              <div id={userErrorSlot(u.id)}></div>
             </form>
           </>
         )}

@@ -7,7 +7,7 @@ import { badRequest } from '../../errors/api-error';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
 import { redirect } from '../respond';
 import { ForbiddenPage } from '../pages/auth-views';
-import { USER_CREATE_ERRORS, UsersSection, UsersView, type UserRow } from '../pages/users-view';
+import { USER_CREATE_ERRORS, UsersSection, UsersView, userErrorSlot, type UserRow } from '../pages/users-view';
 
 const row = (u: UserView): UserRow => ({ id: u.id, username: u.username, role: u.role, mustChangePassword: u.must_change_password, createdAt: u.created_at });
 /** The role chosen, as /api/users reads it: anything but admin or viewer is refused, not made a viewer. */
@@ -41,7 +41,9 @@ export function usersPages(ctx: AppContext) {
     }, adminRoute())
     .post('/users/:id/password', async ({ user: me, body, params }) => {
       const r = await attempt(() => resetPassword(ctx, idOf(params), rawField(body, 'password')));
-      return section(me.id, r.ok ? { notice: `Password reset for ${r.value.username}; they choose a new one at next sign-in.` } : { errors: r.errors });
+      // Refused: the message in that user's row, beside the field (the whole section put it under "Add a user").
+      if (!r.ok) return formErrorsInto(userErrorSlot(idOf(params)), r);
+      return section(me.id, { notice: `Password reset for ${r.value.username}; they choose a new one at next sign-in.` });
     }, adminRoute())
     .delete('/users/:id', async ({ user: me, params }) => {
       const r = await attempt(() => deleteUser(ctx, idOf(params)));
