@@ -84,10 +84,10 @@ export const openaiAdapter = createOpenAICompatibleAdapter({
   id: 'openai',
   defaultBaseUrl: PROVIDER_CATALOG.openai.defaultBaseUrl,
   allowedTools: 'native',
-  async transformRequestBody(body, { deps }) {
+  transformRequestBody(body, { deps }) {
     // A chat `file` part takes a document's bytes only (`file_data`), not a URL: a document given by URL is downloaded here.
-    await inlineRemoteFiles(body, deps);
-    return shortenToolCallIds(reasoningModelParams(body));
+    const downloading = inlineRemoteFiles(body, deps);
+    return downloading ? downloading.then(() => shortenToolCallIds(reasoningModelParams(body))) : shortenToolCallIds(reasoningModelParams(body));
   },
   addFees: addSearchModelFee,
 });

@@ -61,10 +61,15 @@ async function inlined(p: any, deps: AdapterDeps): Promise<any> {
 /**
  * For chat upstreams that take a file's bytes (OpenAI's `file` part, `file_data` as a data URI and
  * a `filename`): every marked part downloaded and inlined. The messages are copied where a part
- * changes (a group's next target may see the body); a body without marked parts is left as it was.
+ * changes (a group's next target may see the body); a body without marked parts is left as it was,
+ * and then no promise is made (undefined): every OpenAI chat request passes here.
  */
-export async function inlineRemoteFiles(body: UpstreamBody, deps: AdapterDeps): Promise<void> {
-  if (!Array.isArray(body.messages) || !body.messages.some(holdsRemote)) return;
+export function inlineRemoteFiles(body: UpstreamBody, deps: AdapterDeps): Promise<void> | undefined {
+  if (!Array.isArray(body.messages) || !body.messages.some(holdsRemote)) return undefined; // the usual body: no promise made
+  return inlineAll(body, deps);
+}
+
+async function inlineAll(body: UpstreamBody, deps: AdapterDeps): Promise<void> {
   body.messages = await Promise.all(
     (body.messages as any[]).map(async (m) => (holdsRemote(m) ? { ...m, content: await Promise.all(m.content.map((p: any) => inlined(p, deps))) } : m)),
   );
