@@ -12,10 +12,10 @@ export type UpstreamClientKind = 'socket' | 'fetch' | 'auto';
 
 /**
  * The one way a provider call goes out (chat, images, Responses pass-through, embeddings): the
- * client `client` names for a call whose answer is a small JSON read `whole` or not. Neither client follows
+ * client `client` names for a call whose answer is a small JSON read whole (`smallJson`) or not. Neither client follows
  * redirects: a 3xx is the upstream's answer.
  */
-export function sendUpstream(client: UpstreamClientKind, req: UpstreamRequest, signal: AbortSignal, whole: boolean): Promise<Response> {
-  if (client === 'socket' || (client === 'auto' && !whole)) return socketFetch(req, signal);
+export function sendUpstream(client: UpstreamClientKind, req: UpstreamRequest, signal: AbortSignal, smallJson: boolean): Promise<Response> {
+  if (client === 'socket' || (client === 'auto' && !smallJson)) return socketFetch(req, signal);
   return fetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal, redirect: 'manual' });
 }
