@@ -12,6 +12,7 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import { generateText, streamText } from 'ai';
 import { fixtureJson, jsonResponse, startFakeUpstream } from '../helpers/fake-upstream';
 import { makePdf } from '../helpers/make-pdf';
+import { startPdfHost } from '../helpers/pdf-host';
 import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 import { anthropicClient } from './messages-helpers';
 import { recording } from './translated-rig';
@@ -22,39 +23,9 @@ import { recording } from './translated-rig';
 const PDF = makePdf(2);
 const PDF_BASE64 = PDF.toString('base64');
 
-/** Requests the document host got, by path: a refusal is proven by its path never being asked for. */
-const hits = new Map<string, number>();
-const docs = Bun.serve({
-  hostname: '127.0.0.1',
-  port: 0,
-  fetch(req) {
-    const path = new URL(req.url).pathname;
-    hits.set(path, (hits.get(path) ?? 0) + 1);
-    switch (path) {
-      case '/annual-report.pdf':
-        return new Response(new Uint8Array(PDF), { headers: { 'content-type': 'application/pdf' } });
-      case '/moved.pdf':
-        return Response.redirect('/annual-report.pdf', 302);
-      case '/page.html':
-        return new Response('<html></html>', { headers: { 'content-type': 'text/html; charset=utf-8' } });
-      case '/huge.pdf': {
-        // 21 MiB with no Content-Length, past the 20 MiB cap: the download is cut as it streams.
-        let sent = 0;
-        const body = new ReadableStream<Uint8Array>({
-          pull(c) {
-            if (sent++ >= 21) return c.close();
-            c.enqueue(new Uint8Array(1 << 20));
-          },
-        });
-        return new Response(body, { headers: { 'content-type': 'application/pdf' } });
-      }
-      default:
-        return new Response('not found', { status: 404 });
-    }
-  },
-});
-const docUrl = (path: string, host = '127.0.0.1') => `http://${host}:${docs.port}${path}`;
-const hitsOf = (path: string) => hits.get(path) ?? 0;
+const docs = startPdfHost(PDF);
+const docUrl = docs.url;
+const hitsOf = docs.hitsOf;
 
 const openai = startFakeUpstream(recording('openai', 'text.chunks.txt'));
 const gemini = startFakeUpstream(recording('gemini', 'text.chunks.txt'));
@@ -75,7 +46,7 @@ useGateway((g) => void (gw = g), {
 });
 afterAll(() => {
   for (const f of fakes) f.close();
-  docs.stop(true);
+  docs.stop();
 });
 
 const sent = () => fakes.map((f) => f.requests.length);
@@ -202,5 +173,63 @@ describe('@ai-sdk/anthropic (a PDF by URL goes as a url document)', () => {
     expect(sent()).toEqual(before);
     const row = await gw.waitForRow(failure.responseHeaders['x-request-id']);
     expect([row.status, row.errorType]).toEqual([400, 'invalid_document_url']);
+  });
+});
+
+describe("a PDF's context: a header text part before the file, as a text document's header lines", () => {
+  test('OpenAI, by URL: File and Context lines, then the file part named by the title', async () => {
+    const doc = urlDocument(docUrl('/annual-report.pdf'), { title: 'Annual report 2024', context: 'Fiscal year 2024, audited.' });
+    const { response } = await anthropicClient(gw).messages.create(ask('openai/gpt-4o-mini', doc)).withResponse();
+    expect(openai.last().body.messages[0].content).toEqual([
+      { type: 'text', text: 'File: Annual report 2024\nContext: Fiscal year 2024, audited.' },
+      { type: 'file', file: { filename: 'Annual report 2024', file_data: `data:application/pdf;base64,${PDF_BASE64}` } },
+      { type: 'text', text: 'Summarise the report.' },
+    ]);
+    expect((await gw.waitForRow(response.headers.get('x-request-id')!)).status).toBe(200);
+  });
+
+  test('Gemini, base64 without a title: the Context line, then the inline PDF', async () => {
+    const doc = { type: 'document' as const, source: { type: 'base64' as const, media_type: 'application/pdf' as const, data: PDF_BASE64 }, context: 'Draft, not for circulation.' };
+    const { response } = await anthropicClient(gw)
+      .messages.create({ model: 'gemini/gemini-2.5-flash', max_tokens: 100, messages: [{ role: 'user', content: [doc, { type: 'text', text: 'Summarise.' }] }] })
+      .withResponse();
+    expect(gemini.last().body.contents[0].parts).toEqual([
+      { text: 'Context: Draft, not for circulation.' },
+      { inlineData: { mimeType: 'application/pdf', data: PDF_BASE64 } },
+      { text: 'Summarise.' },
+    ]);
+    expect((await gw.waitForRow(response.headers.get('x-request-id')!)).status).toBe(200);
+  });
+});
+
+describe('count_tokens, translated target: a PDF by URL downloaded under the guard and counted by its pages', () => {
+  const count = (url: string) =>
+    anthropicClient(gw).messages.countTokens({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: [urlDocument(url), { type: 'text', text: 'Sum up.' }] }] });
+
+  test('counted as the same PDF inline is (3,000 tokens a page), not 0', async () => {
+    const before = [hitsOf('/annual-report.pdf'), ...sent()];
+    const { data, response } = await count(docUrl('/annual-report.pdf')).withResponse();
+    const inline = await anthropicClient(gw).messages.countTokens({
+      model: 'openai/gpt-4o-mini',
+      messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF_BASE64 } }, { type: 'text', text: 'Sum up.' }] }],
+    });
+    expect(data.input_tokens).toBeGreaterThanOrEqual(2 * 3_000);
+    expect(data.input_tokens).toBe(inline.input_tokens);
+    // Downloaded once; nothing sent to a model.
+    expect([hitsOf('/annual-report.pdf'), ...sent()]).toEqual([before[0]! + 1, ...before.slice(1)]);
+    const row = await gw.waitForRow(response.headers.get('x-request-id')!);
+    expect([row.status, row.endpoint]).toEqual([200, 'count_tokens']);
+  });
+
+  test('a URL the guard refuses: the 400 /v1/messages gives, one row', async () => {
+    const err: any = await count(docUrl('/page.html')).catch((e) => e);
+    expect(err.status).toBe(400);
+    expect(err.error.error).toEqual({
+      type: 'invalid_request_error',
+      message: "messages.0.content.0.source.url: Document URL returned content type 'text/html', not a PDF.",
+      details: { error_code: 'invalid_document_url' },
+    });
+    const row = await gw.waitForRow(err.headers.get('x-request-id'));
+    expect([row.status, row.endpoint, row.errorType]).toEqual([400, 'count_tokens', 'invalid_document_url']);
   });
 });
