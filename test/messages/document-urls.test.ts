@@ -7,49 +7,21 @@
  * URL the guard refuses is a 400 naming the block, nothing sent upstream; Anthropic gets the URL
  * as sent. The documents come from a loopback Bun.serve only; every request leaves one row.
  */
-import { afterAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { generateText, streamText } from 'ai';
-import { fixtureJson, jsonResponse, startFakeUpstream } from '../helpers/fake-upstream';
-import { makePdf } from '../helpers/make-pdf';
-import { startPdfHost } from '../helpers/pdf-host';
-import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
+import type { TestGateway } from '../helpers/start-gateway';
+import { PDF_BASE64, useDocumentUrlRig } from './document-url-rig';
 import { anthropicClient } from './messages-helpers';
-import { recording } from './translated-rig';
 
 // The SDK does not know the gateway's ids' output limits: no warnings.
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
 
-const PDF = makePdf(2);
-const PDF_BASE64 = PDF.toString('base64');
-
-const docs = startPdfHost(PDF);
+let gw: TestGateway;
+const { docs, openai, gemini, anthropic: anthropicUp, sent } = useDocumentUrlRig((g) => void (gw = g));
 const docUrl = docs.url;
 const hitsOf = docs.hitsOf;
 
-const openai = startFakeUpstream(recording('openai', 'text.chunks.txt'));
-const gemini = startFakeUpstream(recording('gemini', 'text.chunks.txt'));
-const deepseek = startFakeUpstream(recording('deepseek', 'text.chunks.txt'));
-const anthropicUp = startFakeUpstream(() => jsonResponse(fixtureJson('anthropic', 'text.json')));
-const fakes = [openai, gemini, deepseek, anthropicUp];
-
-let gw: TestGateway;
-useGateway((g) => void (gw = g), {
-  env: {
-    ...providerEnv('openai', `${openai.url}/v1`),
-    ...providerEnv('gemini', gemini.url),
-    ...providerEnv('deepseek', `${deepseek.url}/v1`),
-    ANTHROPIC_API_KEY: 'sk-ant-doc-urls-0123456789',
-    LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropicUp.url,
-    LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS: '127.0.0.1',
-  },
-});
-afterAll(() => {
-  for (const f of fakes) f.close();
-  docs.stop();
-});
-
-const sent = () => fakes.map((f) => f.requests.length);
 const urlDocument = (url: string, extra: Record<string, unknown> = {}) => ({ type: 'document' as const, source: { type: 'url' as const, url }, ...extra });
 const ask = (model: string, doc: ReturnType<typeof urlDocument>) => ({
   model, max_tokens: 200,

@@ -8,40 +8,16 @@
  * shape naming the part's `file_url`, nothing sent upstream. Real gateway, openai SDK; every
  * request's row found by its request id. The PDFs come from a loopback Bun.serve only.
  */
-import { afterAll, describe, expect, test } from 'bun:test';
-import { fixtureJson, fixtureText, jsonResponse, rawJsonResponse, startFakeUpstream } from '../helpers/fake-upstream';
-import { makePdf } from '../helpers/make-pdf';
-import { startPdfHost } from '../helpers/pdf-host';
-import { apiError, providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
-import { recording } from '../messages/translated-rig';
-
-const PDF = makePdf(2);
-const PDF_BASE64 = PDF.toString('base64');
-const docs = startPdfHost(PDF);
-
-const openai = startFakeUpstream(() => rawJsonResponse(fixtureText('responses', 'openai-response.json')));
-const gemini = startFakeUpstream(recording('gemini', 'text.chunks.txt'));
-const deepseek = startFakeUpstream(recording('deepseek', 'text.chunks.txt'));
-const anthropicUp = startFakeUpstream(() => jsonResponse(fixtureJson('anthropic', 'text.json')));
-const fakes = [openai, gemini, deepseek, anthropicUp];
+import { describe, expect, test } from 'bun:test';
+import { fixtureText, rawJsonResponse } from '../helpers/fake-upstream';
+import { apiError, type TestGateway } from '../helpers/start-gateway';
+import { PDF_BASE64, useDocumentUrlRig } from '../messages/document-url-rig';
 
 let gw: TestGateway;
-useGateway((g) => void (gw = g), {
-  env: {
-    ...providerEnv('openai', `${openai.url}/v1`),
-    ...providerEnv('gemini', gemini.url),
-    ...providerEnv('deepseek', `${deepseek.url}/v1`),
-    ANTHROPIC_API_KEY: 'sk-ant-file-urls-0123456789',
-    LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropicUp.url,
-    LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS: '127.0.0.1',
-  },
-});
-afterAll(() => {
-  for (const f of fakes) f.close();
-  docs.stop();
+const { docs, openai, gemini, anthropic: anthropicUp, sent } = useDocumentUrlRig((g) => void (gw = g), {
+  openai: () => rawJsonResponse(fixtureText('responses', 'openai-response.json')),
 });
 
-const sent = () => fakes.map((f) => f.requests.length);
 const fileUrl = (url: string, extra: Record<string, unknown> = {}) => ({ type: 'input_file' as const, file_url: url, ...extra });
 const ask = (model: string, file: Record<string, unknown>) => ({
   model,
