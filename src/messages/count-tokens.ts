@@ -100,12 +100,13 @@ function countableRequest(req: MessagesRequest): { countable: MessagesRequest; s
  * counts them, plus tool definitions, MCP servers and the output schema. A document by URL is
  * downloaded, under the guard /v1/messages downloads it with (its refusals are this answer's too),
  * and counted as an inline PDF is, by its pages: a fixed guess would be wrong by its page count, and
- * Anthropic's own count_tokens fetches the URL too.
+ * Anthropic's own count_tokens reads the document too.
  */
 async function estimatePrompt(req: MessagesRequest, target: RouteDecision['targets'][number], deps: AdapterDeps, signal?: AbortSignal): Promise<number> {
   const { countable, serverTools, extras } = countableRequest(req);
   const chat = messagesToChat(countable, { model: req.model, provider: target.provider, upstreamModel: target.upstreamModel });
-  await inlineRemoteFiles(chat, deps, signal);
+  const downloading = inlineRemoteFiles(chat, deps, signal);
+  if (downloading) await downloading; // no document by URL (the usual body): no await
   const p = promptPieces(chat.messages as any[]);
   const defs = [...(Array.isArray(chat.tools) ? chat.tools : []), ...serverTools];
   const tools = defs.length ? [JSON.stringify(defs)] : [];
