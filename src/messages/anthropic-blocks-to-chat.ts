@@ -81,9 +81,8 @@ export function userMessages(turn: readonly TurnPart[]): ChatCompletionMessagePa
       parts.push(...images.map(markToolResultMedia));
       return;
     }
-    const part = userPart(b, p);
     // An image or document keeps the client's path and block type, for a text-only upstream's refusal.
-    if (part) parts.push(part.type === 'text' ? part : markClientPart(part, { path: p, type: b.type }));
+    for (const part of userParts(b, p)) parts.push(part.type === 'text' ? part : markClientPart(part, { path: p, type: b.type }));
   });
   if (parts.length) {
     const only = parts.length === 1 && parts[0]!.type === 'text' ? parts[0]!.text : null;
@@ -94,20 +93,20 @@ export function userMessages(turn: readonly TurnPart[]): ChatCompletionMessagePa
   return out;
 }
 
-function userPart(b: AnthropicBlock, path: string): ChatCompletionContentPart | null {
+function userParts(b: AnthropicBlock, path: string): ChatCompletionContentPart[] {
   switch (b.type) {
     case 'text':
-      return { type: 'text', text: textOf(b, path) };
+      return [{ type: 'text', text: textOf(b, path) }];
     case 'image':
-      return imagePart(b, path);
+      return [imagePart(b, path)];
     case 'document':
-      return documentPart(b, path);
+      return documentParts(b, path);
     case 'search_result':
-      return { type: 'text', text: searchResultText(b) };
+      return [{ type: 'text', text: searchResultText(b) }];
     // Thinking belongs to assistant turns; a client echoing it in a user turn gets it ignored.
     case 'thinking':
     case 'redacted_thinking':
-      return null;
+      return [];
     default:
       throw badRequest(`${path}.type: content block type '${shownValue(b.type)}' is not supported here`, `${path}.type`);
   }
@@ -136,18 +135,31 @@ function imagePart(b: AnthropicBlock, path: string): ChatCompletionContentPart {
 const TITLE_MAX = 256;
 
 /**
- * A text document as the model reads it: its `title` and `context`, which Claude is shown beside the
- * text (two contracts told apart by their titles), as header lines (`File: <title>`, the form a
- * plain-text file part takes, content-parts.ts), then the text.
+ * A document's `title` and `context`, which Claude is shown beside the document (two contracts told
+ * apart by their titles), as header lines (`File: <title>`, the form a plain-text file part takes,
+ * content-parts.ts); '' when it has neither.
  */
-function documentText(b: AnthropicBlock, text: string): ChatCompletionContentPart {
+function documentHead(b: AnthropicBlock): string {
   const title = fileTitle({ filename: b.title }, TITLE_MAX);
   const context = typeof b.context === 'string' && /\S/.test(b.context) ? b.context : null;
-  const head = `${title ? `File: ${title}\n` : ''}${context ? `Context: ${context}\n` : ''}`;
-  return { type: 'text', text: head + text };
+  return `${title ? `File: ${title}\n` : ''}${context ? `Context: ${context}\n` : ''}`;
 }
 
-function documentPart(b: AnthropicBlock, path: string): ChatCompletionContentPart {
+/** A text document as the model reads it: its header lines, then the text. */
+const documentText = (b: AnthropicBlock, text: string): ChatCompletionContentPart[] => [{ type: 'text', text: documentHead(b) + text }];
+
+/**
+ * A PDF (or other file) document as a `file` part. The title names the file; a `context` has no
+ * place in a file part, so it goes in a text part before it with the title, the header a text
+ * document reads (`File: <title>\nContext: <context>`): dropped, the model could no longer tell
+ * what the document is for. Without a context the file part goes alone.
+ */
+function fileDocument(b: AnthropicBlock, file: ChatCompletionContentPart): ChatCompletionContentPart[] {
+  const hasContext = typeof b.context === 'string' && /\S/.test(b.context);
+  return hasContext ? [{ type: 'text', text: documentHead(b).trimEnd() }, file] : [file];
+}
+
+function documentParts(b: AnthropicBlock, path: string): ChatCompletionContentPart[] {
   const s = b.source;
   if (s?.type === 'text' && typeof s.data === 'string') return documentText(b, s.data);
   if (s?.type === 'content') {
@@ -159,11 +171,11 @@ function documentPart(b: AnthropicBlock, path: string): ChatCompletionContentPar
     const mime = typeof s.media_type === 'string' ? s.media_type : 'application/pdf';
     // A plain-text document without a title is not named a PDF (a text-only provider shows the name: content-parts.ts).
     const filename = title ?? (mime === 'application/pdf' ? 'document.pdf' : undefined);
-    return { type: 'file', file: { file_data: `data:${mime};base64,${s.data}`, ...(filename && { filename }) } };
+    return fileDocument(b, { type: 'file', file: { file_data: `data:${mime};base64,${s.data}`, ...(filename && { filename }) } });
   }
   // A PDF by URL: downloaded by the adapter of a target that takes files, under the image-URL guard (remote-file.ts).
   if (s?.type === 'url') {
-    return remoteFilePart(httpUrl(s, path), path, title ?? 'document.pdf');
+    return fileDocument(b, remoteFilePart(httpUrl(s, path), `${path}.source.url`, title ?? 'document.pdf'));
   }
   throw badRequest(`${path}.source.type: document source '${shownValue(s?.type)}' is not supported (use base64, url, text or content)`, `${path}.source.type`);
 }
@@ -186,9 +198,10 @@ function toolResultContent(content: unknown, path: string): { text: string; imag
     else if (b.type === 'text') texts.push(textOf(b, `${path}.${j}`));
     else if (b.type === 'search_result') texts.push(searchResultText(b));
     else if (b.type === 'document') {
-      const part = documentPart(b, `${path}.${j}`);
-      if (part.type === 'text') texts.push(part.text);
-      else images.push(part);
+      for (const part of documentParts(b, `${path}.${j}`)) {
+        if (part.type === 'text') texts.push(part.text);
+        else images.push(part);
+      }
     } else if (!WORDLESS_RESULT_BLOCKS.has(b.type)) {
       throw badRequest(`${path}.${j}.type: content block type '${shownValue(b.type)}' is not supported in a tool result`, `${path}.${j}.type`);
     }

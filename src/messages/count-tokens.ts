@@ -14,6 +14,8 @@ import type { MessagesRequest } from './anthropic-types';
 import { claudeModelAlias } from './claude-model-alias';
 import { messagesToChat, outputFormat, outputSchemaOf, validateMessagesRequest } from './messages-to-chat';
 import { newRequestId } from '../proxy/request-id';
+import type { AdapterDeps } from '../providers/types';
+import { inlineRemoteFiles } from '../providers/shared/remote-file';
 
 /**
  * Where a provider with its own token count (Anthropic's /v1/messages/count_tokens) answers
@@ -63,7 +65,7 @@ export async function countMessageTokens(
     // Anthropic knows (server tool results, URL or file documents) are never refused by a translation.
     walk = (await native?.(decision, body, opts.signal)) ?? null;
     if (walk && !walk.ok) throw walk.error;
-    const inputTokens = walk ? walk.value : await estimatePrompt(req, target);
+    const inputTokens = walk ? walk.value : await estimatePrompt(req, target, ctx.adapterDeps, opts.signal);
     const overheadMs = opts.clock.overhead();
     // Counting uses no model: zero tokens, zero cost.
     recordRequest(ctx, meta, { decision, walk: { target, attempts: walk?.attempts ?? [] }, delivered: { usage: ZERO_USAGE }, overheadMs });
@@ -93,10 +95,18 @@ function countableRequest(req: MessagesRequest): { countable: MessagesRequest; s
   return { countable, serverTools: tools.filter((t) => !client(t)), extras };
 }
 
-/** The tokenizer's estimate of the request translated for `target`: messages as the usage estimate counts them, plus tool definitions, MCP servers and the output schema. */
-async function estimatePrompt(req: MessagesRequest, target: RouteDecision['targets'][number]): Promise<number> {
+/**
+ * The tokenizer's estimate of the request translated for `target`: messages as the usage estimate
+ * counts them, plus tool definitions, MCP servers and the output schema. A document by URL is
+ * downloaded, under the guard /v1/messages downloads it with (its refusals are this answer's too),
+ * and counted as an inline PDF is, by its pages: a fixed guess would be wrong by its page count, and
+ * Anthropic's own count_tokens reads the document too.
+ */
+async function estimatePrompt(req: MessagesRequest, target: RouteDecision['targets'][number], deps: AdapterDeps, signal?: AbortSignal): Promise<number> {
   const { countable, serverTools, extras } = countableRequest(req);
   const chat = messagesToChat(countable, { model: req.model, provider: target.provider, upstreamModel: target.upstreamModel });
+  const downloading = inlineRemoteFiles(chat, deps, signal);
+  if (downloading) await downloading; // no document by URL (the usual body): no await
   const p = promptPieces(chat.messages as any[]);
   const defs = [...(Array.isArray(chat.tools) ? chat.tools : []), ...serverTools];
   const tools = defs.length ? [JSON.stringify(defs)] : [];

@@ -1,4 +1,5 @@
 import { markClientPart } from '../providers/shared/client-part';
+import { remoteFilePart } from '../providers/shared/remote-file';
 import type {
   ChatCompletionAssistantMessageParam,
   ChatCompletionContentPart,
@@ -152,11 +153,26 @@ function contentParts(content: unknown, path: string): ChatCompletionContentPart
         if (typeof part.file_data === 'string') {
           return markClientPart({ type: 'file', file: { file_data: part.file_data, filename: part.filename } } as ChatCompletionContentPart, { path: param, type: part.type });
         }
-        throw badRequest('input_file needs file_data; file_id and file_url are not supported for this model.', param, 'unsupported_input_file');
+        if (part.file_url !== undefined && part.file_id === undefined) return markClientPart(remoteFile(part, param), { path: param, type: part.type });
+        throw badRequest('input_file needs file_data or file_url; file_id is not supported for this model.', param, 'unsupported_input_file');
       default:
         throw badRequest(`Content part type '${shownValue(part?.type)}' is not supported for this model.`, param);
     }
   });
+}
+
+/**
+ * An `input_file` by `file_url`: a PDF the adapter of a target that takes files downloads under the
+ * image-URL guard and sends inline, as a Messages document by URL (remote-file.ts). Named as the
+ * client named it, else `document.pdf` (OpenAI's chat `file` part wants a name with its data).
+ */
+function remoteFile(part: any, param: string): ChatCompletionContentPart {
+  const where = `${param}.file_url`;
+  if (typeof part.file_url !== 'string' || !/^https?:\/\//i.test(part.file_url)) {
+    throw badRequest(`'${where}' must be an http(s) URL.`, where, 'invalid_document_url');
+  }
+  const filename = typeof part.filename === 'string' && part.filename ? part.filename : 'document.pdf';
+  return remoteFilePart(part.file_url, where, filename);
 }
 
 function textOnly(parts: ChatCompletionContentPart[], i: number): string {

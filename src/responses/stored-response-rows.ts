@@ -4,7 +4,7 @@
  */
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { num, numOrNull } from '../db/store';
-import { messagesFromJson, messagesToJson } from '../providers/shared/tool-result-media';
+import { messagesFromJson, messagesToJson } from './stored-messages-json';
 
 /** What a bridged response leaves behind for a `previous_response_id` follow-up. */
 export interface StoredConversation {

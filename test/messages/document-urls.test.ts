@@ -7,78 +7,21 @@
  * URL the guard refuses is a 400 naming the block, nothing sent upstream; Anthropic gets the URL
  * as sent. The documents come from a loopback Bun.serve only; every request leaves one row.
  */
-import { afterAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { generateText, streamText } from 'ai';
-import { fixtureJson, jsonResponse, startFakeUpstream } from '../helpers/fake-upstream';
-import { makePdf } from '../helpers/make-pdf';
-import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
+import type { TestGateway } from '../helpers/start-gateway';
+import { PDF_BASE64, useDocumentUrlRig } from './document-url-rig';
 import { anthropicClient } from './messages-helpers';
-import { recording } from './translated-rig';
 
 // The SDK does not know the gateway's ids' output limits: no warnings.
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
 
-const PDF = makePdf(2);
-const PDF_BASE64 = PDF.toString('base64');
-
-/** Requests the document host got, by path: a refusal is proven by its path never being asked for. */
-const hits = new Map<string, number>();
-const docs = Bun.serve({
-  hostname: '127.0.0.1',
-  port: 0,
-  fetch(req) {
-    const path = new URL(req.url).pathname;
-    hits.set(path, (hits.get(path) ?? 0) + 1);
-    switch (path) {
-      case '/annual-report.pdf':
-        return new Response(new Uint8Array(PDF), { headers: { 'content-type': 'application/pdf' } });
-      case '/moved.pdf':
-        return Response.redirect('/annual-report.pdf', 302);
-      case '/page.html':
-        return new Response('<html></html>', { headers: { 'content-type': 'text/html; charset=utf-8' } });
-      case '/huge.pdf': {
-        // 21 MiB with no Content-Length, past the 20 MiB cap: the download is cut as it streams.
-        let sent = 0;
-        const body = new ReadableStream<Uint8Array>({
-          pull(c) {
-            if (sent++ >= 21) return c.close();
-            c.enqueue(new Uint8Array(1 << 20));
-          },
-        });
-        return new Response(body, { headers: { 'content-type': 'application/pdf' } });
-      }
-      default:
-        return new Response('not found', { status: 404 });
-    }
-  },
-});
-const docUrl = (path: string, host = '127.0.0.1') => `http://${host}:${docs.port}${path}`;
-const hitsOf = (path: string) => hits.get(path) ?? 0;
-
-const openai = startFakeUpstream(recording('openai', 'text.chunks.txt'));
-const gemini = startFakeUpstream(recording('gemini', 'text.chunks.txt'));
-const deepseek = startFakeUpstream(recording('deepseek', 'text.chunks.txt'));
-const anthropicUp = startFakeUpstream(() => jsonResponse(fixtureJson('anthropic', 'text.json')));
-const fakes = [openai, gemini, deepseek, anthropicUp];
-
 let gw: TestGateway;
-useGateway((g) => void (gw = g), {
-  env: {
-    ...providerEnv('openai', `${openai.url}/v1`),
-    ...providerEnv('gemini', gemini.url),
-    ...providerEnv('deepseek', `${deepseek.url}/v1`),
-    ANTHROPIC_API_KEY: 'sk-ant-doc-urls-0123456789',
-    LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropicUp.url,
-    LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS: '127.0.0.1',
-  },
-});
-afterAll(() => {
-  for (const f of fakes) f.close();
-  docs.stop(true);
-});
+const { docs, openai, gemini, anthropic: anthropicUp, sent } = useDocumentUrlRig((g) => void (gw = g));
+const docUrl = docs.url;
+const hitsOf = docs.hitsOf;
 
-const sent = () => fakes.map((f) => f.requests.length);
 const urlDocument = (url: string, extra: Record<string, unknown> = {}) => ({ type: 'document' as const, source: { type: 'url' as const, url }, ...extra });
 const ask = (model: string, doc: ReturnType<typeof urlDocument>) => ({
   model, max_tokens: 200,
@@ -202,5 +145,63 @@ describe('@ai-sdk/anthropic (a PDF by URL goes as a url document)', () => {
     expect(sent()).toEqual(before);
     const row = await gw.waitForRow(failure.responseHeaders['x-request-id']);
     expect([row.status, row.errorType]).toEqual([400, 'invalid_document_url']);
+  });
+});
+
+describe("a PDF's context: a header text part before the file, as a text document's header lines", () => {
+  test('OpenAI, by URL: File and Context lines, then the file part named by the title', async () => {
+    const doc = urlDocument(docUrl('/annual-report.pdf'), { title: 'Annual report 2024', context: 'Fiscal year 2024, audited.' });
+    const { response } = await anthropicClient(gw).messages.create(ask('openai/gpt-4o-mini', doc)).withResponse();
+    expect(openai.last().body.messages[0].content).toEqual([
+      { type: 'text', text: 'File: Annual report 2024\nContext: Fiscal year 2024, audited.' },
+      { type: 'file', file: { filename: 'Annual report 2024', file_data: `data:application/pdf;base64,${PDF_BASE64}` } },
+      { type: 'text', text: 'Summarise the report.' },
+    ]);
+    expect((await gw.waitForRow(response.headers.get('x-request-id')!)).status).toBe(200);
+  });
+
+  test('Gemini, base64 without a title: the Context line, then the inline PDF', async () => {
+    const doc = { type: 'document' as const, source: { type: 'base64' as const, media_type: 'application/pdf' as const, data: PDF_BASE64 }, context: 'Draft, not for circulation.' };
+    const { response } = await anthropicClient(gw)
+      .messages.create({ model: 'gemini/gemini-2.5-flash', max_tokens: 100, messages: [{ role: 'user', content: [doc, { type: 'text', text: 'Summarise.' }] }] })
+      .withResponse();
+    expect(gemini.last().body.contents[0].parts).toEqual([
+      { text: 'Context: Draft, not for circulation.' },
+      { inlineData: { mimeType: 'application/pdf', data: PDF_BASE64 } },
+      { text: 'Summarise.' },
+    ]);
+    expect((await gw.waitForRow(response.headers.get('x-request-id')!)).status).toBe(200);
+  });
+});
+
+describe('count_tokens, translated target: a PDF by URL downloaded under the guard and counted by its pages', () => {
+  const count = (url: string) =>
+    anthropicClient(gw).messages.countTokens({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: [urlDocument(url), { type: 'text', text: 'Sum up.' }] }] });
+
+  test('counted as the same PDF inline is (3,000 tokens a page), not 0', async () => {
+    const before = [hitsOf('/annual-report.pdf'), ...sent()];
+    const { data, response } = await count(docUrl('/annual-report.pdf')).withResponse();
+    const inline = await anthropicClient(gw).messages.countTokens({
+      model: 'openai/gpt-4o-mini',
+      messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF_BASE64 } }, { type: 'text', text: 'Sum up.' }] }],
+    });
+    expect(data.input_tokens).toBeGreaterThanOrEqual(2 * 3_000);
+    expect(data.input_tokens).toBe(inline.input_tokens);
+    // Downloaded once; nothing sent to a model.
+    expect([hitsOf('/annual-report.pdf'), ...sent()]).toEqual([before[0]! + 1, ...before.slice(1)]);
+    const row = await gw.waitForRow(response.headers.get('x-request-id')!);
+    expect([row.status, row.endpoint]).toEqual([200, 'count_tokens']);
+  });
+
+  test('a URL the guard refuses: the 400 /v1/messages gives, one row', async () => {
+    const err: any = await count(docUrl('/page.html')).catch((e) => e);
+    expect(err.status).toBe(400);
+    expect(err.error.error).toEqual({
+      type: 'invalid_request_error',
+      message: "messages.0.content.0.source.url: Document URL returned content type 'text/html', not a PDF.",
+      details: { error_code: 'invalid_document_url' },
+    });
+    const row = await gw.waitForRow(err.headers.get('x-request-id'));
+    expect([row.status, row.endpoint, row.errorType]).toEqual([400, 'count_tokens', 'invalid_document_url']);
   });
 });

@@ -7,6 +7,7 @@ import { runMigrations } from '../../src/db/migrate';
 import { approxBytes } from '../../src/responses/approx-bytes';
 import { MAX_CACHE_BYTES, ResponseStore } from '../../src/responses/response-store';
 import { isToolResultMedia, markToolResultMedia } from '../../src/providers/shared/tool-result-media';
+import { remoteFileOf, remoteFilePart } from '../../src/providers/shared/remote-file';
 
 const dir = mkdtempSync(join(tmpdir(), 'gg-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,6 +71,18 @@ describe('ResponseStore', () => {
     expect(read).toEqual({ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA', detail: 'auto' } });
     expect(isToolResultMedia(read)).toBe(true);
     expect(isToolResultMedia(other)).toBe(false);
+  });
+
+  test('a document by URL keeps its mark through the table (else a follow-up would send a file part without data)', () => {
+    const sqlite = fresh();
+    const store = new ResponseStore(sqlite);
+    const doc = markToolResultMedia(remoteFilePart('https://docs.example/report.pdf', 'input[0].content[1].file_url', 'report.pdf'));
+    store.save('resp_doc', { clientId: 7, model: 'gemini-2.5-flash', messages: [{ role: 'user', content: [{ type: 'text', text: 'Sum up.' }, doc] }] });
+    store.flush();
+    const read = (new ResponseStore(sqlite).get('resp_doc', 7)!.messages[0]!.content as any[])[1];
+    expect(read).toEqual({ type: 'file', file: { filename: 'report.pdf' } });
+    expect(remoteFileOf(read)).toEqual({ url: 'https://docs.example/report.pdf', where: 'input[0].content[1].file_url' });
+    expect(isToolResultMedia(read)).toBe(true);
   });
 
   test('a write SQLite refuses (disk full) keeps the conversation and retries a second later; the process carries on', async () => {

@@ -4,6 +4,7 @@ import type { AnthropicBlock, CacheControl } from './anthropic-wire';
 import { shownValue } from '../../errors/shown-value';
 import { anthropicImageType } from './image-media-type';
 import { fileTitle, inlineFileData, plainTextOfFile } from '../shared/inline-file';
+import { remoteFileOf, withFileData } from '../shared/remote-file';
 
 export interface ContentOptions {
   deps: AdapterDeps;
@@ -65,7 +66,9 @@ export async function userBlocks(content: unknown, path: string, opts: ContentOp
     } else if (p?.type === 'image_url') {
       out.push(withCache(await imageBlock(p.image_url?.url, `${ppath}.image_url.url`, opts), p));
     } else if (p?.type === 'file') {
-      out.push(withCache(fileBlock(p.file, `${ppath}.file`), p));
+      // A document given by URL (a bridged Responses `file_url`) is downloaded under the guard, as a remote image is.
+      const file = remoteFileOf(p) ? (await withFileData(p, opts.deps, opts.signal)).file : p.file;
+      out.push(withCache(fileBlock(file, `${ppath}.file`), p));
     } else {
       throw badRequest(`Anthropic models do not accept '${shownValue(p?.type)}' content parts.`, `${ppath}.type`, 'unsupported_content');
     }

@@ -4,8 +4,8 @@ import type { AdapterDeps, UpstreamBody } from '../types';
 
 /**
  * A document the client gave by URL (Anthropic's `document` block with a `url` source, which the
- * AI SDK sends for a PDF URL), translated for a chat upstream: a `file` part without data, marked
- * with the URL and the block's path. An upstream that takes files gets the PDF downloaded by the
+ * AI SDK sends for a PDF URL; a Responses `input_file` with a `file_url`), translated for a chat
+ * upstream: a `file` part without data, marked with the URL and where the client sent it. An upstream that takes files gets the PDF downloaded by the
  * gateway under the image-URL guard (deps.fetchDocument: the same allow-list, size cap, redirects
  * and private-address refusal) and inline, as its file parts carry it (OpenAI's `file_data`,
  * Gemini's `inlineData`); one that reads no documents refuses the part as it refuses an inline PDF
@@ -15,14 +15,18 @@ const REMOTE_FILE: unique symbol = Symbol('gophergate.remoteFile');
 
 export interface RemoteFile {
   url: string;
-  /** The block's path in the client's request (`messages.0.content.1`). */
-  path: string;
+  /** Where the URL is in the client's request, in its API's notation (`messages.0.content.1.source.url`, `input[0].content[1].file_url`). */
+  where: string;
 }
 
 /** A `file` part for the document at `url` (named `filename`), marked for download. */
-export function remoteFilePart(url: string, path: string, filename: string): ChatCompletionContentPart {
-  const part = { type: 'file' as const, file: { filename } };
-  Object.defineProperty(part, REMOTE_FILE, { value: { url, path } satisfies RemoteFile, enumerable: false });
+export function remoteFilePart(url: string, where: string, filename: string): ChatCompletionContentPart {
+  return markRemoteFile({ type: 'file' as const, file: { filename } }, { url, where });
+}
+
+/** The part, marked as standing for the document `r` (a stored conversation's part is marked again when read back). */
+export function markRemoteFile<T extends object>(part: T, r: RemoteFile): T {
+  Object.defineProperty(part, REMOTE_FILE, { value: r, enumerable: false });
   return part;
 }
 
@@ -32,16 +36,16 @@ export const remoteFileOf = (part: unknown): RemoteFile | undefined =>
 
 /**
  * Downloads a marked part's document. A refusal of the guard or the download (private address,
- * not allowed, too large, not found, not a PDF) names the client's block in its message and param
- * (`messages.0.content.1.source.url: Document URL returned HTTP 404.`): the fetcher cannot know where
- * in the request the URL was.
+ * not allowed, too large, not found, not a PDF) names the client's URL field in its message and
+ * param (`messages.0.content.1.source.url: Document URL returned HTTP 404.`,
+ * `input[0].content[1].file_url: …`): the fetcher cannot know where in the request the URL was.
  */
 export async function fetchRemoteFile(r: RemoteFile, deps: AdapterDeps, signal?: AbortSignal): Promise<{ mimeType: string; base64: string }> {
   try {
     return await deps.fetchDocument(r.url, signal);
   } catch (err) {
     if (!(err instanceof ApiError) || err.param !== 'document_url') throw err;
-    const where = `${r.path}.source.url`;
+    const where = r.where;
     const named = new ApiError({ status: err.status, message: `${where}: ${err.message}`, type: err.type, code: err.code, param: where, headers: err.headers });
     // The operator-only detail of a refusal (which address the host resolved to) goes along for the log row.
     const detail = (err as { logMessage?: unknown }).logMessage;
@@ -51,10 +55,11 @@ export async function fetchRemoteFile(r: RemoteFile, deps: AdapterDeps, signal?:
 
 const holdsRemote = (m: any): boolean => Array.isArray(m?.content) && m.content.some(remoteFileOf);
 
-async function inlined(p: any, deps: AdapterDeps): Promise<any> {
+/** A chat `file` part with its document's bytes as `file_data` (a data URI): a marked part downloaded, any other as it is. */
+export async function withFileData(p: any, deps: AdapterDeps, signal?: AbortSignal): Promise<any> {
   const r = remoteFileOf(p);
   if (!r) return p;
-  const doc = await fetchRemoteFile(r, deps);
+  const doc = await fetchRemoteFile(r, deps, signal);
   return { ...p, file: { ...p.file, file_data: `data:${doc.mimeType};base64,${doc.base64}` } };
 }
 
@@ -62,15 +67,16 @@ async function inlined(p: any, deps: AdapterDeps): Promise<any> {
  * For chat upstreams that take a file's bytes (OpenAI's `file` part, `file_data` as a data URI and
  * a `filename`): every marked part downloaded and inlined. The messages are copied where a part
  * changes (a group's next target may see the body); a body without marked parts is left as it was,
- * and then no promise is made (undefined): every OpenAI chat request passes here.
+ * and then no promise is made (undefined): every OpenAI chat request passes here. count_tokens
+ * inlines them too, to count a document's pages as an inline PDF's are counted.
  */
-export function inlineRemoteFiles(body: UpstreamBody, deps: AdapterDeps): Promise<void> | undefined {
+export function inlineRemoteFiles(body: UpstreamBody, deps: AdapterDeps, signal?: AbortSignal): Promise<void> | undefined {
   if (!Array.isArray(body.messages) || !body.messages.some(holdsRemote)) return undefined; // the usual body: no promise made
-  return inlineAll(body, deps);
+  return inlineAll(body, deps, signal);
 }
 
-async function inlineAll(body: UpstreamBody, deps: AdapterDeps): Promise<void> {
+async function inlineAll(body: UpstreamBody, deps: AdapterDeps, signal?: AbortSignal): Promise<void> {
   body.messages = await Promise.all(
-    (body.messages as any[]).map(async (m) => (holdsRemote(m) ? { ...m, content: await Promise.all(m.content.map((p: any) => inlined(p, deps))) } : m)),
+    (body.messages as any[]).map(async (m) => (holdsRemote(m) ? { ...m, content: await Promise.all(m.content.map((p: any) => withFileData(p, deps, signal))) } : m)),
   );
 }

@@ -18,21 +18,3 @@ export function markToolResultMedia(part: ChatCompletionContentPart): ChatComple
 }
 
 export const isToolResultMedia = (part: unknown): boolean => !!part && typeof part === 'object' && (part as Marked)[TOOL_RESULT_MEDIA] === true;
-
-/** What a marked part carries in stored JSON (the symbol does not survive JSON.stringify). */
-const STORED_MARK = 'gophergate_tool_result_media';
-
-/**
- * JSON of chat messages that keeps the tool-result mark (a stored Responses conversation, read
- * back by a later `previous_response_id` follow-up, perhaps on another instance).
- */
-export const messagesToJson = (messages: unknown): string =>
-  JSON.stringify(messages, (_key, value) => (isToolResultMedia(value) ? { ...value, [STORED_MARK]: true } : value));
-
-/** messagesToJson's text back to messages, the marked parts marked again. */
-export const messagesFromJson = (text: string): any =>
-  JSON.parse(text, (_key, value) => {
-    if (!value || typeof value !== 'object' || value[STORED_MARK] !== true) return value;
-    delete value[STORED_MARK];
-    return markToolResultMedia(value);
-  });
