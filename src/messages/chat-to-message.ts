@@ -78,7 +78,8 @@ export function toolInput(args: unknown): Record<string, unknown> {
 
 /**
  * A chat completion -> an Anthropic message: thinking (from `reasoning_content`), text, then
- * tool_use blocks, in the order the model produced them. `disable_parallel_tool_use` went up as
+ * tool_use blocks, in the order the model produced them (text after a call after it, where the
+ * adapter marked the runs: text-runs.ts). `disable_parallel_tool_use` went up as
  * parallel_tool_calls: false, and the chat answer holds one call at most then, whatever the
  * upstream made (providers/shared/one-tool-call.ts), as Anthropic answers.
  */
