@@ -10,7 +10,7 @@ const ANTHROPIC_RATE_HEADERS = ['requests', 'tokens', 'input-tokens', 'output-to
 export const CORS_HEADERS: Record<string, string> = {
   'access-control-allow-origin': '*',
   'access-control-expose-headers': [
-    'x-gophergate-overhead-ms, x-gophergate-model, x-gophergate-provider, x-gophergate-route, x-gophergate-route-reason, x-request-id, retry-after',
+    'x-gophergate-overhead-ms, x-gophergate-model, x-gophergate-provider, x-gophergate-route, x-gophergate-route-reason, x-gophergate-ignored, x-request-id, retry-after',
     'retry-after-ms, x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests',
     'x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens',
     // The SDKs' retry logic obeys it: unread, a browser's SDK would retry a spent budget.

@@ -2,6 +2,7 @@ import type { ChatCompletion } from '../providers/types';
 import type { Usage } from '../usage/types';
 import { DIRECT_CALLER, type AnthropicContentBlock, type AnthropicMessage, type AnthropicUsage, type StopReason } from './anthropic-types';
 import { toToolUseId } from './tool-use-id';
+import { textRunsOf } from '../providers/shared/text-runs';
 
 /** A fresh Anthropic-style message id. */
 export const newMessageId = () => `msg_${crypto.randomUUID().replace(/-/g, '').slice(0, 24)}`;
@@ -77,7 +78,8 @@ export function toolInput(args: unknown): Record<string, unknown> {
 
 /**
  * A chat completion -> an Anthropic message: thinking (from `reasoning_content`), text, then
- * tool_use blocks, in the order the model produced them. `disable_parallel_tool_use` went up as
+ * tool_use blocks, in the order the model produced them (text after a call after it, where the
+ * adapter marked the runs: text-runs.ts). `disable_parallel_tool_use` went up as
  * parallel_tool_calls: false, and the chat answer holds one call at most then, whatever the
  * upstream made (providers/shared/one-tool-call.ts), as Anthropic answers.
  */
@@ -91,18 +93,19 @@ export function chatToMessage(
   if (typeof m.reasoning_content === 'string' && m.reasoning_content) {
     content.push({ type: 'thinking', thinking: m.reasoning_content, signature: '' });
   }
-  // Whitespace alone (a model's "\n\n" before its calls) is no block: Anthropic refuses it sent back (check-content.ts).
-  if (typeof m.content === 'string' && /\S/.test(m.content)) content.push({ type: 'text', text: m.content, citations: null });
+  const calls = Array.isArray(m.tool_calls) ? m.tool_calls : [];
+  // Text the model wrote after its calls (Gemini's parts text, functionCall, text) keeps its place, as the stream's blocks do.
+  const runs = textRunsOf(m);
+  let sent = 0;
+  if (runs) {
+    for (const run of runs) {
+      sent = pushCalls(content, calls, sent, run.callsBefore, o.toolName);
+      pushText(content, run.text);
+    }
+  } else if (typeof m.content === 'string') pushText(content, m.content);
   const refused = typeof m.refusal === 'string' && m.refusal !== '';
   if (refused) content.push({ type: 'text', text: m.refusal as string, citations: null });
-  const calls = Array.isArray(m.tool_calls) ? m.tool_calls : [];
-  for (const call of calls) {
-    const fn = (call as any)?.function;
-    // A name that is no string is left empty, as the stream bridge does (String() of an upstream's
-    // object with its own non-function toString key threw: a 500).
-    const name = typeof fn?.name === 'string' ? fn.name : '';
-    content.push({ type: 'tool_use', id: toToolUseId(call?.id), name: o.toolName ? o.toolName(name) : name, input: toolInput(fn?.arguments), caller: DIRECT_CALLER });
-  }
+  pushCalls(content, calls, sent, calls.length, o.toolName);
   const hasCalls = content.some((b) => b.type === 'tool_use');
   const stop = refused ? { stop_reason: 'refusal' as const, stop_sequence: null } : finalStop(choice?.finish_reason, matchedStopOf(choice), hasCalls, o.stopSequences);
   return {
@@ -115,4 +118,23 @@ export function chatToMessage(
     stop_details: null,
     usage: toAnthropicUsage(o.usage),
   };
+}
+
+/** A text block, unless whitespace alone (a model's "\n\n" before its calls): Anthropic refuses that sent back (check-content.ts). */
+function pushText(content: AnthropicContentBlock[], text: string): void {
+  if (/\S/.test(text)) content.push({ type: 'text', text, citations: null });
+}
+
+/** tool_use blocks for calls `from` up to `to` (at most the calls there are); returns where it stopped. */
+function pushCalls(content: AnthropicContentBlock[], calls: readonly unknown[], from: number, to: number, toolName?: (name: string) => string): number {
+  const end = Math.min(to, calls.length);
+  for (let i = from; i < end; i++) {
+    const call = calls[i] as any;
+    const fn = call?.function;
+    // A name that is no string is left empty, as the stream bridge does (String() of an upstream's
+    // object with its own non-function toString key threw: a 500).
+    const name = typeof fn?.name === 'string' ? fn.name : '';
+    content.push({ type: 'tool_use', id: toToolUseId(call?.id), name: toolName ? toolName(name) : name, input: toolInput(fn?.arguments), caller: DIRECT_CALLER });
+  }
+  return Math.max(from, end);
 }

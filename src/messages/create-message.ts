@@ -21,6 +21,7 @@ import { DEFAULT_PING_MS, messageEventStream } from './message-event-stream';
 import { MessageStreamBridge } from './message-stream-bridge';
 import { messagesToChat } from './messages-to-chat';
 import { toolNameRestorer } from './tool-name-limit';
+import { noteIgnoredCitations } from './ignored-citations';
 import { newRequestId } from '../proxy/request-id';
 import type { OutputCap } from '../proxy/output-limit';
 
@@ -85,7 +86,7 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
   if (!req.stream) {
     const r = await runChatCompletion(ctx, chat, run);
     const message = chatToMessage(r.completion, { id, model: req.model, usage: r.usage, stopSequences: stops, toolName: shape.toolName });
-    const headers = gatewayHeaders({ overheadMs: opts.clock.overhead(), target: r.target, decision, requestId });
+    const headers = noteIgnoredCitations(gatewayHeaders({ overheadMs: opts.clock.overhead(), target: r.target, decision, requestId }), req);
     return { kind: 'json', body: JSON.stringify(message), headers };
   }
 
@@ -104,11 +105,11 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
     async function* later(): AsyncGenerator<ChatCompletionChunk> {
       yield* (await starting).chunks;
     }
-    const headers = gatewayHeaders({ overheadMs: opts.clock.overhead(), target, decision, requestId });
+    const headers = noteIgnoredCitations(gatewayHeaders({ overheadMs: opts.clock.overhead(), target, decision, requestId }), req);
     return { kind: 'stream', body: anthropicEvents(later(), req.model, chat, shape), headers };
   }
 
-  const headers = gatewayHeaders({ overheadMs: opts.clock.overhead(), target: s.target, decision, requestId });
+  const headers = noteIgnoredCitations(gatewayHeaders({ overheadMs: opts.clock.overhead(), target: s.target, decision, requestId }), req);
   const { chunks } = await readAhead(s.chunks);
   return { kind: 'stream', body: anthropicEvents(chunks, req.model, chat, shape, s.upstreamUsage()), headers };
 }
@@ -209,7 +210,8 @@ async function nativeOrTranslated(
 ): Promise<MessagesAnswer> {
   const stream = req.stream === true;
   const r = await startChat(ctx, { ...chat, stream }, { ...run, forceStreamUsage: true, streamErrorBytes: anthropicStreamError });
-  const headers = r.headers;
+  // A translated fallback's answer says what it left out; Anthropic's own answer cites.
+  const headers = isNative(r.target) ? r.headers : noteIgnoredCitations(r.headers, req);
   if (r.kind === 'json') {
     // Anthropic's bytes, named as the client named the model (answer-model.ts) when that is not the id sent.
     if (isNative(r.target) && r.raw) return { kind: 'json', body: utf8.decode(req.model === r.target.upstreamModel ? r.raw : answerNamed(r.raw, req.model)), headers };

@@ -33,15 +33,22 @@ const INTERLEAVED_THINKING = /(^|,)\s*interleaved-thinking-2025-05-14\s*(,|$)/;
 
 /**
  * The rules a translated request is held to besides checkThinking, which Anthropic's own API may
- * relax (so a native request is left for Anthropic to judge): a known `type`, and a budget below
- * `max_tokens` unless the client's `anthropic-beta` (`beta`) names interleaved thinking, as
- * Anthropic requires it (Claude Code sends that beta on every turn).
+ * relax (so a native request is left for Anthropic to judge): a known `type`; no forced tool use
+ * (`tool_choice` `any` or `tool`) while thinking is on, in Anthropic's words (translated, the
+ * request was served, and the same request to Claude is a 400); and a budget below `max_tokens`
+ * unless the client's `anthropic-beta` (`beta`) names interleaved thinking, as Anthropic requires
+ * it (Claude Code sends that beta on every turn).
  */
 export function checkThinkingForTranslation(req: MessagesRequest, beta?: string | null): void {
   const t = req.thinking;
   if (!t) return;
   if (!THINKING_TYPES.has(t.type)) {
     throw badRequest(`thinking.type: Input tag '${shownValue(t.type)}' does not match any of the expected tags: ${[...THINKING_TYPES].map((x) => `'${x}'`).join(', ')}`, 'thinking.type');
+  }
+  // Adaptive thinking is thinking on too: Anthropic refuses it beside a forced tool as it refuses a budget.
+  const forced = req.tool_choice?.type === 'any' || req.tool_choice?.type === 'tool';
+  if (forced && (t.type === 'enabled' || t.type === 'adaptive')) {
+    throw badRequest('Thinking may not be enabled when tool_choice forces tool use.', 'tool_choice');
   }
   if (t.type === 'enabled' && typeof t.budget_tokens === 'number' && t.budget_tokens >= req.max_tokens && !(beta && INTERLEAVED_THINKING.test(beta))) {
     throw badRequest('`max_tokens` must be greater than `thinking.budget_tokens`.', 'max_tokens');

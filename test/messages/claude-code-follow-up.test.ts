@@ -131,7 +131,9 @@ test('an MCP tool name past 64 characters: shortened for OpenAI in tools, tool_c
   body.tools = [...body.tools, mcp];
   (body.messages[1] as any).content.push({ type: 'tool_use', id: 'toolu_01Mcp0', name: mcpName, input: { pageId: '7' } });
   (body.messages[2] as any).content.push({ type: 'tool_result', tool_use_id: 'toolu_01Mcp0', content: 'no descendants' });
-  const stream = beta().stream({ ...body, tool_choice: { type: 'tool', name: mcpName } } as any);
+  // A forced tool goes without thinking, as Anthropic requires (Claude Code's turns that force one send none).
+  const forced = { ...body, thinking: undefined, tool_choice: { type: 'tool', name: mcpName } };
+  const stream = beta().stream(forced as any);
   const final = await stream.finalMessage();
   expect(final.content).toEqual([{ type: 'tool_use', id: 'call_Mcp1', name: mcpName, input: { pageId: '42' } , caller: { type: 'direct' } }] as any);
   const sent = openai.last().body;
@@ -144,6 +146,6 @@ test('an MCP tool name past 64 characters: shortened for OpenAI in tools, tool_c
   expect(await gw.waitForRow(response.headers.get('x-request-id') ?? 'none')).toMatchObject({ provider: 'openai', stream: true, status: 200, promptTokens: 900, completionTokens: 20 });
 
   // The same answer as JSON.
-  const json = await beta().create({ ...body, tool_choice: { type: 'tool', name: mcpName }, stream: false } as any);
+  const json = await beta().create({ ...forced, stream: false } as any);
   expect(json.content).toEqual(final.content);
 });

@@ -6,6 +6,7 @@ import { functionNameRestorer } from './gemini-function-name';
 import { failedTurn, mapFinishReason } from './map-finish-reason';
 import type { GeminiCandidate, GeminiPart, GeminiResponse } from './gemini-wire';
 import { makeToolCallId } from './tool-call-id';
+import { markTextRuns, type TextRun } from '../shared/text-runs';
 
 /** OpenAI id for a completion: Gemini's responseId when it sent one. */
 export function completionId(responseId: unknown): string {
@@ -74,6 +75,7 @@ function toChoice(c: GeminiCandidate, index: number, clientName: (name: string) 
   const toolCalls: NonNullable<ChatCompletion.Choice['message']['tool_calls']> = [];
   let signed = false;
   let firstCallId: unknown;
+  let runs: TextRun[] | undefined;
   for (const p of partsOf(c)) {
     const late = lateSignature(p);
     if (late !== undefined) {
@@ -91,6 +93,8 @@ function toChoice(c: GeminiCandidate, index: number, clientName: (name: string) 
     } else if (typeof p.text === 'string') {
       if (p.thought) reasoning += p.text;
       else {
+        // Text after a call: chat's content joins it (as the stream's deltas do), the runs keep its place (text-runs.ts).
+        if (toolCalls.length && p.text !== '') runs = addRun(runs ?? (text ? [{ text, callsBefore: 0 }] : []), p.text, toolCalls.length);
         text += p.text;
         sawText = true;
       }
@@ -103,5 +107,14 @@ function toChoice(c: GeminiCandidate, index: number, clientName: (name: string) 
   };
   if (reasoning) message.reasoning_content = reasoning;
   if (toolCalls.length) message.tool_calls = toolCalls;
+  if (runs) markTextRuns(message, runs);
   return { index, message, finish_reason: mapFinishReason(c.finishReason, toolCalls.length > 0), logprobs: null };
+}
+
+/** `text` written after `callsBefore` calls: onto the last run when no call came between, else a new run. */
+function addRun(runs: TextRun[], text: string, callsBefore: number): TextRun[] {
+  const last = runs[runs.length - 1];
+  if (last && last.callsBefore === callsBefore) last.text += text;
+  else runs.push({ text, callsBefore });
+  return runs;
 }
