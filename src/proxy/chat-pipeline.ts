@@ -188,7 +188,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     settleAnswer(ctx.breakers, target, end.error);
     recordRequest(ctx, meta, { decision, walk, delivered: streamDelivered(opened.tally, meta.storeBodies), error: end.error, overheadMs });
     resolveEnded(end);
-  }, opts.streamErrorBytes, clientWantsUsage && opts.estimatedUsage === true ? req : undefined, ctx.tokenCounter);
+  }, opts.streamErrorBytes, clientWantsUsage && opts.estimatedUsage === true ? req : undefined, ctx.tokenCounter, target.provider);
   return { ...started, kind: 'stream', body, ended, tally: opened.tally };
 }
 
