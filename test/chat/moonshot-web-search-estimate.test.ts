@@ -6,13 +6,13 @@
  * on the next turn the search content the tool result states (`usage.total_tokens` of its JSON) as
  * prompt tokens (the body shows a few bytes of it; Kimi reads the content by its search id). The
  * usage chunk's estimate left the content out, though the row of the same stream without
- * include_usage counted it. The official openai client over real HTTP against a fake Kimi replaying
+ * include_usage counted it. A whole answer without usage lost its calls' fees the same way. The official openai client over real HTTP against a fake Kimi replaying
  * its wire shape (usage, when it comes, inside `choices[0]`); rows found by x-request-id; costs exact.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import { estimateUsage } from '../../src/usage/estimate-usage';
-import { sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { jsonResponse, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
 let kimi: FakeUpstream;
@@ -95,4 +95,17 @@ test('the next turn streamed without usage to a client that did not ask for it: 
   const row = await gw.waitForRow(response);
   expect(row).toMatchObject({ status: 200, estimated: true, promptTokens: body.input + SEARCH_TOKENS, completionTokens: body.output });
   expect(row.costUsd).toBeCloseTo(tokensUsd(body.input + SEARCH_TOKENS, body.output), 12);
+});
+
+test('a search call answered whole without usage: the estimated usage the client gets and the row bill the search', async () => {
+  const message = { role: 'assistant', content: '', tool_calls: [{ id: searchCall.id, type: 'builtin_function', function: searchCall.function }] };
+  kimi.handler = () =>
+    jsonResponse({ id: 'chatcmpl-wse4', object: 'chat.completion', created: 1760000013, model: 'kimi-k2.6', choices: [{ index: 0, message, finish_reason: 'tool_calls' }] });
+  const { data, response } = await gw.openai().chat.completions.create({ model: 'moonshot/kimi-k2.6', messages: ask, tools }).withResponse();
+  expect(data.choices[0]!.message.tool_calls).toEqual(message.tool_calls as any);
+  const expected = await estimateUsage(ask, `$web_search${ARGS}`, gw.ctx.tokenCounter);
+  expect(data.usage).toMatchObject({ prompt_tokens: expected.input, completion_tokens: expected.output });
+  const row = await gw.waitForRow(response);
+  expect(row).toMatchObject({ status: 200, estimated: true, promptTokens: expected.input, completionTokens: expected.output });
+  expect(row.costUsd).toBeCloseTo(tokensUsd(expected.input, expected.output) + 0.005, 12);
 });
