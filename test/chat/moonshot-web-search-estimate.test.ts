@@ -6,8 +6,9 @@
  * on the next turn the search content the tool result states (`usage.total_tokens` of its JSON) as
  * prompt tokens (the body shows a few bytes of it; Kimi reads the content by its search id). The
  * usage chunk's estimate left the content out, though the row of the same stream without
- * include_usage counted it. A whole answer without usage lost its calls' fees the same way. The official openai client over real HTTP against a fake Kimi replaying
- * its wire shape (usage, when it comes, inside `choices[0]`); rows found by x-request-id; costs exact.
+ * include_usage counted it; a whole answer without usage lost its calls' fees. The official openai
+ * client over real HTTP against a fake Kimi replaying its wire shape (usage, when it comes, inside
+ * `choices[0]`); rows found by x-request-id; costs exact.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import OpenAI from 'openai';
