@@ -41,7 +41,10 @@ const idleAfterStreamS = (ctx: AppContext) =>
 const utf8 = new TextEncoder();
 
 /** What an endpoint answers: a stream (its relay watches the delivery and writes the row at its end), or a whole JSON body. */
-export type V1Answer = { stream: ReadableStream<Uint8Array>; headers: Record<string, string> } | { json: string | Uint8Array<ArrayBuffer>; headers: Record<string, string> };
+export type V1Answer =
+  | { stream: ReadableStream<Uint8Array>; headers: Record<string, string> }
+  /** `json` as text, its bytes, or its bytes in pieces, sent in order (a large embeddings answer: embedding-body.ts). */
+  | { json: string | Uint8Array<ArrayBuffer> | Uint8Array<ArrayBuffer>[]; headers: Record<string, string> };
 
 /**
  * The answer as it goes out. Bun's idle limit, lifted for the upstream wait, applies again, so the
@@ -63,11 +66,12 @@ function respond(ctx: AppContext, answer: V1Answer, r: { request: Request; serve
   }
   r.server?.timeout(r.request, keepAliveS);
   const headers = { ...answer.headers, 'content-type': 'application/json', 'keep-alive': keepAliveHint(keepAliveS) };
+  const json = answer.json;
   // A string of fewer than a third as many characters cannot reach the threshold in UTF-8.
-  const bytes = answer.json.length < PACED_FROM_BYTES / 3 ? null : typeof answer.json === 'string' ? utf8.encode(answer.json) : answer.json;
-  if (!bytes || bytes.length < PACED_FROM_BYTES) {
+  const bytes = Array.isArray(json) ? json : json.length < PACED_FROM_BYTES / 3 ? null : typeof json === 'string' ? utf8.encode(json) : json;
+  if (!bytes || byteLength(bytes) < PACED_FROM_BYTES) {
     ctx.deliveries.delivered(r.requestId, null);
-    return new Response(answer.json, { headers });
+    return new Response(Array.isArray(json) ? new Blob(json) : json, { headers });
   }
   const body = pacedBody(bytes, idleTimeoutS * 1000, (how) => {
     const e = how === 'stalled' ? clientStalled(idleTimeoutS, 'the answer') : how === 'closed' ? clientClosed() : null;
@@ -76,6 +80,8 @@ function respond(ctx: AppContext, answer: V1Answer, r: { request: Request; serve
   });
   return new Response(body, { headers });
 }
+
+const byteLength = (b: Uint8Array | readonly Uint8Array[]) => (b instanceof Uint8Array ? b.length : b.reduce((n, p) => n + p.length, 0));
 
 /** Which API's conventions an endpoint speaks (see OpenAIPostOptions.dialect). */
 type Dialect = 'openai' | 'anthropic';

@@ -92,7 +92,7 @@ export async function createEmbeddings(
   ctx: AppContext,
   { req, inputs }: ValidEmbeddings,
   opts: EmbeddingsOptions,
-): Promise<{ body: string; headers: Record<string, string> }> {
+): Promise<{ body: string | Uint8Array<ArrayBuffer>[]; headers: Record<string, string> }> {
   const clock = opts.clock;
   const requestId = opts.requestId ?? newRequestId();
   const meta: RequestMeta = { endpoint: 'embeddings', requestId, clientId: opts.clientId, teamId: opts.teamId, modelRequested: modelForLog(req.model), stream: false, clock };

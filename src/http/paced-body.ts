@@ -14,14 +14,17 @@ const PIECE_BYTES = 64 * 1024;
 export const stalledError = new DOMException('The client stopped reading the answer.', 'AbortError');
 
 /**
- * A whole answer's bytes as a pull-based body, handed out a piece at a time so the gateway sees
+ * A whole answer's bytes (or its pieces, in order) as a pull-based body, handed out a piece at a time so the gateway sees
  * when its client stops taking them. Bun keeps a connection open, with the bytes it could not
  * send, for as long as a client reads nothing; a whole answer (a multi-MB completion, base64
  * images) would hold its memory and the connection forever. If no piece is taken for `stallMs`,
  * the body errors and `onEnd('stalled')` runs (the caller closes the connection); `onEnd` runs
  * exactly once.
  */
-export function pacedBody(bytes: Uint8Array, stallMs: number, onEnd: (end: PacedEnd) => void): ReadableStream<Uint8Array> {
+export function pacedBody(body: Uint8Array | readonly Uint8Array[], stallMs: number, onEnd: (end: PacedEnd) => void): ReadableStream<Uint8Array> {
+  // The body may come in pieces (embeddings-body.ts: never joined, so it is held once).
+  const parts = body instanceof Uint8Array ? [body] : body;
+  let part = 0;
   let offset = 0;
   let ended = false;
   // Started at the first piece; a late run looks again (runtime/deadline.ts): the socket may have
@@ -40,11 +43,15 @@ export function pacedBody(bytes: Uint8Array, stallMs: number, onEnd: (end: Paced
   return new ReadableStream<Uint8Array>(
     {
       pull(controller) {
-        if (offset >= bytes.length) {
+        while (part < parts.length && offset >= parts[part]!.length) {
+          part++;
+          offset = 0;
+        }
+        if (part >= parts.length) {
           controller.close();
           return end('delivered');
         }
-        const piece = bytes.subarray(offset, offset + PIECE_BYTES);
+        const piece = parts[part]!.subarray(offset, offset + PIECE_BYTES);
         offset += piece.length;
         controller.enqueue(piece);
         if (stall) stall.refresh();

@@ -224,8 +224,9 @@ export interface ProviderAdapter {
   /**
    * Non-stream upstream JSON -> OpenAI chat.completion, with usage in OpenAI's convention.
    * `verbatim`: the completion is the upstream body unchanged, so its bytes may be sent as they came.
+   * `billExtras`: what an answer without usage bills beside its estimated tokens (fees, tier).
    */
-  parseChatResponse(body: unknown, ctx: ChatCallContext): { completion: ChatCompletion; usage: Usage | null; verbatim?: boolean };
+  parseChatResponse(body: unknown, ctx: ChatCallContext): { completion: ChatCompletion; usage: Usage | null; verbatim?: boolean; billExtras?: BillExtras };
   /**
    * Upstream SSE bytes -> OpenAI chat.completion.chunk SSE bytes (ending in `data: [DONE]`), as
    * the Transformer of a TransformStream: `new TransformStream(adapter.chatStream(...))`. The

@@ -177,8 +177,10 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     // Text is only read for an estimate (no upstream usage) or a stored body.
     const text = opened.usage === null || meta.storeBodies ? completionText(opened.completion) : '';
     // Estimated here once, for the answer and its row alike (the row would count it again otherwise).
-    const usage = opened.usage ?? (opts.estimatedUsage ? await estimateDelivered(req, { usage: null, text }, ctx.tokenCounter, target.provider).catch(() => null) : null);
-    recordRequest(ctx, meta, { decision, walk, delivered: { usage, text }, overheadMs });
+    // What an answer without usage bills beside its estimated tokens (Kimi's $web_search calls).
+    const billExtras = opened.billExtras;
+    const usage = opened.usage ?? (opts.estimatedUsage ? await estimateDelivered(req, { usage: null, text, billExtras }, ctx.tokenCounter, target.provider).catch(() => null) : null);
+    recordRequest(ctx, meta, { decision, walk, delivered: { usage, text, billExtras }, overheadMs });
     return { ...started, kind: 'json', completion: opened.completion, usage, raw: opened.raw };
   }
   let resolveEnded!: (e: StreamEnd) => void;
@@ -188,7 +190,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     settleAnswer(ctx.breakers, target, end.error);
     recordRequest(ctx, meta, { decision, walk, delivered: streamDelivered(opened.tally, meta.storeBodies), error: end.error, overheadMs });
     resolveEnded(end);
-  }, opts.streamErrorBytes, clientWantsUsage && opts.estimatedUsage === true ? req : undefined, ctx.tokenCounter);
+  }, opts.streamErrorBytes, clientWantsUsage && opts.estimatedUsage === true ? req : undefined, ctx.tokenCounter, target.provider);
   return { ...started, kind: 'stream', body, ended, tally: opened.tally };
 }
 

@@ -3,7 +3,7 @@ import { adapterFor } from '../providers/registry';
 import type { AdapterDeps, ChatCallContext, ChatCompletion, ChatRequest, ProviderSettings, StreamTally } from '../providers/types';
 import { lastToolResultId } from '../providers/openai-compatible/reasoning-quirk';
 import type { RouteTarget } from '../routing/types';
-import type { Usage } from '../usage/types';
+import type { BillExtras, Usage } from '../usage/types';
 import type { RequestClock } from './request-clock';
 import { inlineTransform, type ChunkReader } from './inline-transform';
 import { readAnswerBytes, startUpstream, type OpenedUpstream } from './open-upstream';
@@ -53,6 +53,8 @@ export interface JsonAttempt {
   kind: 'json';
   completion: ChatCompletion;
   usage: Usage | null;
+  /** What it bills beside its tokens when `usage` is null (they are estimated): its fees, its tier. */
+  billExtras?: BillExtras;
   /** The upstream's bytes when the completion is them unchanged (sent as they are), else null. */
   raw: Uint8Array<ArrayBuffer> | null;
 }
@@ -117,11 +119,11 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
       readingBody = false;
       const body = parseAnswer(target.provider, bytes);
       if (body === null || typeof body !== 'object' || Array.isArray(body)) throw notAnObject(target.provider, body);
-      const { completion, usage, verbatim } = adapter.parseChatResponse(body, callCtx);
+      const { completion, usage, verbatim, billExtras } = adapter.parseChatResponse(body, callCtx);
       up.dispose();
       // Calls past the first the client forbade (an upstream without the switch made them): the bytes changed.
       const cut = callCtx.oneToolCall === true && firstToolCallOnly(completion);
-      return { kind: 'json', completion, usage, raw: verbatim && !cut ? bytes : null };
+      return { kind: 'json', completion, usage, billExtras, raw: verbatim && !cut ? bytes : null };
     }
 
     tally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };

@@ -1,6 +1,6 @@
 import type { ApiError } from '../errors/api-error';
 import { SSE_DONE, sseBytes } from '../providers/shared/sse-parser';
-import type { ChatRequest } from '../providers/types';
+import type { ChatRequest, ProviderId } from '../providers/types';
 import type { TokenCounter } from '../usage/token-counter';
 import type { StreamAttempt } from './open-attempt';
 import { pullRelay, type RelaySteps } from './pull-relay';
@@ -34,6 +34,8 @@ class ChatRelaySteps implements RelaySteps {
     /** Set where a stream that owes its client usage ends with the estimate (relayStream's `estimateFor`). */
     private readonly estimateFor: ChatRequest | undefined,
     private readonly counter: TokenCounter | undefined,
+    /** The target's provider, whose bill may differ from the body's tokens (estimateDelivered). */
+    private readonly provider: ProviderId | undefined,
   ) {
     this.pending = s.first;
   }
@@ -67,7 +69,7 @@ class ChatRelaySteps implements RelaySteps {
   private async withEstimate(controller: ReadableStreamDefaultController<Uint8Array>, chunk: Uint8Array): Promise<{ error: null }> {
     const head = chunk.subarray(0, chunk.length - SSE_DONE.length);
     if (head.length > 0) controller.enqueue(head);
-    const usageChunk = await estimatedUsageChunk(this.estimateFor!, this.s.tally, this.counter!);
+    const usageChunk = await estimatedUsageChunk(this.estimateFor!, this.s.tally, this.counter!, this.provider);
     if (usageChunk !== null) controller.enqueue(sseBytes(usageChunk));
     controller.enqueue(SSE_DONE);
     return FINISHED;
@@ -87,9 +89,9 @@ class ChatRelaySteps implements RelaySteps {
  * (pull-based, with the idle and stalled-client handling of pullRelay). A failure after the first
  * byte becomes `data: {"error":...}` + `data: [DONE]` (or the bytes `errorBytes` gives, e.g.
  * Anthropic's `event: error` on /v1/messages), never a dropped socket. `onEnd` runs exactly once.
- * With `estimateFor` (the request) and its `counter`: a stream that finished owing its client usage
- * (it asked for include_usage, the upstream gave none usable) ends with the estimate, which its row
- * then bills (stream-usage-estimate.ts).
+ * With `estimateFor` (the request), its `counter` and the target's `provider`: a stream that finished
+ * owing its client usage (it asked for include_usage, the upstream gave none usable) ends with the
+ * estimate, which its row then bills (stream-usage-estimate.ts).
  */
 export function relayStream(
   s: StreamAttempt,
@@ -97,6 +99,7 @@ export function relayStream(
   errorBytes?: (e: ApiError) => Uint8Array[],
   estimateFor?: ChatRequest,
   counter?: TokenCounter,
+  provider?: ProviderId,
 ): ReadableStream<Uint8Array> {
-  return pullRelay(s.upstream, s.reader, new ChatRelaySteps(s, onEnd, errorBytes, estimateFor, counter));
+  return pullRelay(s.upstream, s.reader, new ChatRelaySteps(s, onEnd, errorBytes, estimateFor, counter, provider));
 }

@@ -50,6 +50,8 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
   const candidates = new Map<number, CandidateState>();
   let id: string | null = null;
   let lastUsage: unknown = null;
+  /** Visible text or calls came that no usageMetadata's candidatesTokenCount has counted yet. */
+  let uncounted = false;
   let stopped = false;
   const clientName = functionNameRestorer(ctx.tools);
 
@@ -113,6 +115,7 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
       const args = JSON.stringify(p.functionCall.args ?? {});
       const name = clientName(p.functionCall.name);
       tallyText(tally, name + args);
+      uncounted = true;
       const call = { name, args, signature: p.thoughtSignature, callId: p.functionCall.id };
       if (typeof p.thoughtSignature === 'string' && p.thoughtSignature !== '') {
         release(index, s);
@@ -124,6 +127,7 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
     } else if (typeof p.text === 'string' && p.text !== '') {
       release(index, s);
       tallyText(tally, p.text);
+      if (!p.thought) uncounted = true;
       emit(index, withRole(s, p.thought ? { reasoning_content: p.text } : { content: p.text }));
     }
   };
@@ -172,10 +176,21 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
       tally.finishReason = 'content_filter';
       emit(0, withRole(state(0), {}), 'content_filter');
     }
-    // usageMetadata before the finishing chunk is a running total whose prompt counts (cache
-    // included) are final but whose candidates count is not (absent, or short of what was sent):
-    // a stream cut here bills the delivered text's output (request-outcome.ts), as Anthropic's.
-    if (tally.usage) tally.outputPending = !anyFinished(candidates);
+    // usageMetadata is a running total of what Gemini sent up to its chunk: the prompt's counts
+    // (cache included) final, thoughtsTokenCount the thoughts so far, candidatesTokenCount the
+    // visible text so far. A stream cut before the finishing chunk bills that last total, marked
+    // estimated (the final count never came); only when visible text came that no
+    // candidatesTokenCount counted (absent: the thoughts' chunks carry none) is the output the
+    // delivered text's count (request-outcome.ts), as Anthropic's. Thought summaries are never
+    // counted again: thoughtsTokenCount has them.
+    if (typeof res.usageMetadata?.candidatesTokenCount === 'number' && res.usageMetadata.candidatesTokenCount > 0) uncounted = false;
+    if (tally.usage) {
+      const finished = anyFinished(candidates);
+      tally.outputPending = uncounted && !finished;
+      if (!finished) tally.usage.estimated = true;
+      // Finished on an event without usageMetadata: the last total is final after all.
+      else if (tally.usage.estimated) tally.usage = normalizeGeminiUsage(lastUsage);
+    }
   };
   return {
     event: (e) => onEvent(e.data),

@@ -30,10 +30,22 @@ const TIER = /"service_tier":"(flex|priority)"/;
  * search). A stream cut before its usage bills these with its token estimate; undefined: none.
  */
 export function billExtrasOf(opts: Pick<OpenAICompatibleOptions, 'addFees'>, data: string, model: string): BillExtras | undefined {
+  return extrasOf(opts, TIER.exec(data)?.[1], undefined, model);
+}
+
+/**
+ * What a whole answer without usable usage bills beside its tokens (its tier, and opts.addFees
+ * read off the answer: Kimi's `$web_search` calls), kept by its token estimate; undefined: none.
+ */
+export function answerBillExtras(opts: Pick<OpenAICompatibleOptions, 'addFees'>, answer: any, model: string): BillExtras | undefined {
+  return extrasOf(opts, answer?.service_tier, answer, model);
+}
+
+function extrasOf(opts: Pick<OpenAICompatibleOptions, 'addFees'>, tierName: unknown, answer: any, model: string): BillExtras | undefined {
   const u: Usage = { ...ZERO_USAGE };
-  const tier = serviceTierOf(TIER.exec(data)?.[1]);
+  const tier = serviceTierOf(tierName);
   if (tier) u.serviceTier = tier;
-  opts.addFees?.(u, model, undefined);
+  opts.addFees?.(u, model, answer);
   const { input: _i, cachedInput: _c, output: _o, reasoning: _r, ...extras } = u;
   return Object.keys(extras).length ? extras : undefined;
 }

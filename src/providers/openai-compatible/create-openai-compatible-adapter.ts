@@ -2,7 +2,7 @@ import type { ChatCompletion } from 'openai/resources/chat/completions';
 import type { ProviderAdapter, UpstreamBody } from '../types';
 import { bearerJsonPost } from '../shared/upstream-call';
 import { normalizeUsage } from '../normalize-usage';
-import { answerUsage } from './answer-usage';
+import { answerBillExtras, answerUsage } from './answer-usage';
 import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import { fillCompletionShape } from './openai-shape';
 import type { OpenAICompatibleOptions } from './openai-compatible-options';
@@ -63,7 +63,8 @@ export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): Pr
         delete body.usage;
         verbatim = false;
       }
-      return { completion: body as ChatCompletion, usage, verbatim };
+      // Without usage the tokens are estimated; what the answer bills beside them is read off it here.
+      return { completion: body as ChatCompletion, usage, verbatim, billExtras: usage ? undefined : answerBillExtras(opts, body, ctx.model) };
     },
 
     chatStream(ctx, tally) {
