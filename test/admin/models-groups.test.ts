@@ -111,6 +111,13 @@ describe('groups', () => {
     const put = await api(gw, 'PUT', '/api/groups/mine', { as: admin, body: { ...group, targets: ['gpt-4o'] } });
     expect(put.status).toBe(200);
     expect((await json(await api(gw, 'GET', '/api/groups/mine', { as: admin }))).targets).toEqual(['gpt-4o']);
+    // JSON null clears, as left out of a replacement: no primary use, no level; settings {} are the defaults.
+    const settings = { rules: [{ name: 'long', kind: 'min_chars', chars: 10, weight: 1 }] };
+    expect((await api(gw, 'PUT', '/api/groups/mine', { as: admin, body: { ...group, settings } })).status).toBe(200);
+    const cleared = await api(gw, 'PUT', '/api/groups/mine', { as: admin, body: { ...group, primary_use: null, settings: {}, logic_level: null } });
+    expect(cleared.status).toBe(200);
+    expect(await json(cleared)).toMatchObject({ name: 'mine', primary_use: '', settings: {}, logic_level: null });
+    expect(gw.ctx.state.getSnapshot().groups.get('mine')).toMatchObject({ primaryUse: '', settings: {}, logicLevel: null });
     expect((await api(gw, 'DELETE', '/api/groups/mine', { as: admin })).status).toBe(200);
     expect((await api(gw, 'GET', '/api/groups/mine', { as: admin })).status).toBe(404);
     expect(gw.ctx.state.getSnapshot().groups.has('mine')).toBe(false);
