@@ -91,6 +91,20 @@ describe('models', () => {
     expect(gw.ctx.state.getSnapshot().models.get('gpt-4o')!.prices.longContext).toBeNull();
   });
 
+  test('a bad model id is a 400 naming the API field and saying what an id may be, not the pattern', async () => {
+    const rule = 'must be 1-200 letters, digits and . _ : / @ + -, starting with a letter or digit.';
+    for (const [body, param] of [
+      [{ id: 'bad id', provider: 'openai', input_price: 1, output_price: 1 }, 'id'],
+      [{ id: 'x'.repeat(201), provider: 'openai', input_price: 1, output_price: 1 }, 'id'],
+      [{ id: 'ok-id', upstream_id: '-bad', provider: 'openai', input_price: 1, output_price: 1 }, 'upstream_id'],
+    ] as const) {
+      const r = await api(gw, 'POST', '/api/models', { as: admin, body });
+      expect(r.status).toBe(400);
+      const err = (await json(r)).error;
+      expect([err.param, err.message]).toEqual([param, `Invalid value for '${param}': ${rule}`]);
+    }
+  });
+
   test('bad prices and unknown models', async () => {
     expect((await api(gw, 'PATCH', '/api/models/gpt-4o', { as: admin, body: { output_price: -1 } })).status).toBe(400);
     expect((await api(gw, 'PATCH', '/api/models/gpt-4o', { as: admin, body: { output_price: 'free' } })).status).toBe(400);
