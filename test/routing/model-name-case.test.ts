@@ -4,6 +4,7 @@
  * Anthropic's shape) and on GET /v1/models/{id}; a name no known one matches keeps the plain words.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 
@@ -34,15 +35,11 @@ test('a model id in other letter cases gets the same hint; an unknown name the p
 });
 
 test('/v1/messages says it in Anthropic\'s shape, GET /v1/models/{id} in OpenAI\'s', async () => {
-  const res = await gw.fetch('/v1/messages', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
-    body: JSON.stringify({ model: 'Dispatcher', max_tokens: 16, messages: [{ role: 'user', content: 'Hello!' }] }),
-  });
-  expect(res.status).toBe(404);
-  const body = (await res.json()) as { type: string; error: { type: string; message: string } };
-  expect(body.type).toBe('error');
-  expect(body.error.type).toBe('not_found_error');
+  const anthropic = new Anthropic({ baseURL: gw.url, apiKey: gw.clientKey, maxRetries: 0 });
+  const refused = await anthropic.messages.create({ model: 'Dispatcher', max_tokens: 16, messages: [{ role: 'user', content: 'Hello!' }] }).then(() => null, (e: unknown) => e);
+  expect(refused).toBeInstanceOf(Anthropic.NotFoundError);
+  const body = (refused as InstanceType<typeof Anthropic.NotFoundError>).error as { type: string; error: { type: string; message: string } };
+  expect([body.type, body.error.type]).toEqual(['error', 'not_found_error']);
   expect(body.error.message).toContain("did you mean 'dispatcher'?");
 
   const one = await gw.fetch('/v1/models/Fast-Flow', { headers: { authorization: `Bearer ${gw.addClient('case-reader').key}` } });
