@@ -23,8 +23,11 @@ export interface GroupView {
 export interface GroupInput {
   strategy: 'heuristic' | 'classifier';
   targets: string[];
+  /** null, as left out: none (JSON null clears a field throughout the admin API). */
   logic_level?: number | null;
-  primary_use?: string;
+  /** null, as left out: '' (none). */
+  primary_use?: string | null;
+  /** Left out: {} (the default rules and classifier settings). */
   settings?: Record<string, unknown>;
 }
 

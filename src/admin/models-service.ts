@@ -131,10 +131,12 @@ export interface ModelInput extends ModelPatch {
 export const MODEL_ID_MAX_CHARS = 200;
 export const MODEL_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$';
 const MODEL_ID_RE = new RegExp(MODEL_ID_PATTERN);
+/** What a model id must be, in words (the API's schema says it for `id` and `upstream_id` instead of the pattern). */
+export const MODEL_ID_RULE = `must be 1-${MODEL_ID_MAX_CHARS} letters, digits and . _ : / @ + -, starting with a letter or digit.`;
 
-function checkModelId(value: string, field: string): void {
-  if (value.length > MODEL_ID_MAX_CHARS || !MODEL_ID_RE.test(value))
-    throw badRequest(`${field.replace(/_/g, ' ')} must be 1-${MODEL_ID_MAX_CHARS} letters, digits and . _ : / @ + -, starting with a letter or digit.`, field);
+/** `field`: the API's name (`id`, `upstream_id`), quoted as the API's messages quote it; the dashboard shows its form label instead. */
+function checkModelId(value: string, field: 'id' | 'upstream_id'): void {
+  if (value.length > MODEL_ID_MAX_CHARS || !MODEL_ID_RE.test(value)) throw badRequest(`'${field}' ${MODEL_ID_RULE}`, field);
 }
 
 /**

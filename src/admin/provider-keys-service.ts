@@ -1,4 +1,4 @@
-import { and, eq, gte, sql } from 'drizzle-orm';
+import { and, eq, gte, sql, type SQL } from 'drizzle-orm';
 import { roundUsd } from '../usage/cost';
 import { decimalId } from './decimal-id';
 import { orConflict } from '../db/unique-violation';
@@ -32,8 +32,12 @@ export interface ProviderKeyView {
 export interface NewProviderKey {
   key: string;
   weight?: number;
-  label?: string;
+  /** null or left out: `key-<last4>`. */
+  label?: string | null;
 }
+
+/** The label of a key given none (or whose label was cleared with null). */
+const defaultLabel = (last4: string) => `key-${last4}`;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const MAX_KEY_WEIGHT = 1000;
@@ -98,7 +102,7 @@ export async function addProviderKey(deps: ProviderKeyDeps, id: string, body: Ne
   if (key.length < 8) throw badRequest("'key' is too short to be a provider key.", 'key');
   const weight = checkWeight(body.weight ?? 1);
   const last4 = key.slice(-4);
-  const label = body.label?.trim() || `key-${last4}`;
+  const label = body.label?.trim() || defaultLabel(last4);
   checkAdminName(label, 'label', 'key label');
   const inPool = (as?: string) =>
     new ApiError({ status: 409, message: `This key is already in the ${pid} pool${as ? ` as '${as}'` : ''}. To start it afresh, remove it and add it again.`, code: 'duplicate_provider_key', param: 'key' });
@@ -120,7 +124,8 @@ export async function addProviderKey(deps: ProviderKeyDeps, id: string, body: Ne
 /** What PATCH changes of an added pool key: only the fields present. */
 export interface ProviderKeyChange {
   weight?: number;
-  label?: string;
+  /** null: back to the default label, `key-<last4>`. */
+  label?: string | null;
 }
 
 function checkWeight(weight: unknown): number {
@@ -142,9 +147,11 @@ export async function updateProviderKey(deps: ProviderKeyDeps, id: string, keyId
       message: `'${keyId}' is the provider's own key (${keyId === 'env' ? `${pid.toUpperCase()}_API_KEY` : 'stored on the Providers page'}): its weight is always 1. Add keys to the pool to weigh them.`,
     });
   }
-  const set: ProviderKeyChange = {};
+  const set: { weight?: number; label?: string | SQL } = {};
   if (change.weight !== undefined) set.weight = checkWeight(change.weight);
-  if (change.label !== undefined) {
+  // JSON null clears, as throughout the admin API: the label a key added without one gets.
+  if (change.label === null) set.label = sql`'key-' || ${providerKeys.keyLast4}`;
+  else if (change.label !== undefined) {
     const label = typeof change.label === 'string' ? change.label.trim() : '';
     if (!label) throw badRequest("'label' must not be empty.", 'label');
     checkAdminName(label, 'label', 'key label');

@@ -13,7 +13,9 @@ const groupFields = {
   strategy: t.Union([t.Literal('heuristic'), t.Literal('classifier')]),
   targets: t.Array(t.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 50 }),
   logic_level: t.Optional(t.Nullable(jsonInteger({ minimum: 1, maximum: 10 }))),
-  primary_use: t.Optional(t.String({ maxLength: 500 })),
+  // null clears, as left out: no primary use. (`settings` stays an object, `{}` for the defaults: Elysia
+  // turns a string into an object under a nullable record, so "x" would be stored as {"0":"x"}.)
+  primary_use: t.Optional(t.Nullable(t.String({ maxLength: 500 }))),
   settings: t.Optional(t.Record(t.String(), t.Unknown())),
 };
 

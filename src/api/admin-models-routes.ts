@@ -1,7 +1,7 @@
 import { Elysia, t } from 'elysia';
 import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
-import { createModel, deleteModel, getModel, listModels, MODEL_ID_MAX_CHARS, MODEL_ID_PATTERN, updateModel } from '../admin/models-service';
+import { createModel, deleteModel, getModel, listModels, MODEL_ID_MAX_CHARS, MODEL_ID_PATTERN, MODEL_ID_RULE, updateModel } from '../admin/models-service';
 import { isProviderId, PROVIDER_IDS } from '../providers/types';
 import { badRequest } from '../errors/api-error';
 import { MAX_LONG_CONTEXT_THRESHOLD, MAX_MODEL_PRICE, MAX_PRICE_MULTIPLIER } from '../admin/model-patch-limits';
@@ -55,7 +55,7 @@ const patchFields = {
     description: 'Every token price times this for an answer Anthropic ran only in the US (usage inference_geo "us"; 1.1 on Claude Opus 4.6, Sonnet 4.6 and later); null: standard prices',
   }))),
 };
-const modelId = (description: string) => t.String({ minLength: 1, maxLength: MODEL_ID_MAX_CHARS, pattern: MODEL_ID_PATTERN, description });
+const modelId = (description: string) => t.String({ minLength: 1, maxLength: MODEL_ID_MAX_CHARS, pattern: MODEL_ID_PATTERN, description, error: MODEL_ID_RULE });
 
 /** The models table: enable/disable and prices (USD per 1M tokens, per image for image models). */
 export function adminModelsRoutes(ctx: AppContext) {

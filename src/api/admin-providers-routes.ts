@@ -43,7 +43,7 @@ export function adminProvidersRoutes(ctx: AppContext) {
       body: t.Object({
         key: t.String({ minLength: 1, maxLength: 4000 }),
         weight: t.Optional(jsonInteger({ minimum: 1, maximum: MAX_KEY_WEIGHT })),
-        label: t.Optional(t.String({ maxLength: 64 })),
+        label: t.Optional(t.Nullable(t.String({ maxLength: 64 }))),
       }),
       detail: {
         tags,
@@ -62,14 +62,14 @@ export function adminProvidersRoutes(ctx: AppContext) {
       params: keyParams,
       body: t.Object({
         weight: t.Optional(jsonInteger({ minimum: 1, maximum: MAX_KEY_WEIGHT })),
-        label: t.Optional(t.String({ minLength: 1, maxLength: 64 })),
+        label: t.Optional(t.Nullable(t.String({ minLength: 1, maxLength: 64 }))),
       }),
       detail: {
         tags,
         security,
         responses: ADMIN_RESPONSES.patchProviderKey, summary: 'Change a pool key\'s weight and/or label',
         description:
-          '`{weight?, label?}` (only the fields sent change; in force at once) -> `{id, label, last4, weight}`. A cooling or set-aside key stays so. ' +
+          '`{weight?, label?}` (only the fields sent change; in force at once; `label: null` gives the key its default label, `key-<last4>`) -> `{id, label, last4, weight}`. A cooling or set-aside key stays so. ' +
           'The provider\'s own key (`main`, `env`) always weighs 1: 409 `own_provider_key`.',
       },
     })

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { badRequest, modelNotFound } from '../errors/api-error';
-import { groupsAsModels, resolveConcrete, type GroupModelObject } from '../routing';
+import { caseTwin, groupsAsModels, resolveConcrete, type GroupModelObject } from '../routing';
 import type { ClientEntry, RuntimeSnapshot } from '../state/snapshot-types';
 import { assertKeyNotExpired } from '../limits/admit-request';
 import { isModelAllowed } from '../limits/allow-list';
@@ -135,7 +135,7 @@ export function modelRoute(ctx: AppContext): V1Route {
     // with its provider, or an id the table lacks, forwarded to an enabled provider as it is; never
     // a name longer than chat takes (model-name.ts).
     const target = id.length <= MAX_MODEL_CHARS && allows(id) ? resolveConcrete(id, snap) : null;
-    if (!target) throw modelNotFound(id);
+    if (!target) throw modelNotFound(id, undefined, caseTwin(id, models.map((m) => m.id)));
     return { model: { id, object: 'model' as const, created, owned_by: target.provider }, contextWindow: target.entry?.contextWindow ?? null };
   };
   return {

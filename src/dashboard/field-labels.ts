@@ -20,6 +20,9 @@ export const FIELD_LABELS = {
   api_key: 'API key',
   input_price: 'Input $/1M',
   output_price: 'Output $/1M',
+  /** The Models page's "Add model" form (the API's `id` and `upstream_id`). */
+  id: 'Model id',
+  upstream_id: 'Upstream id',
 } as const;
 
 /** The Logs filters' labels, by the /api/logs param each is read as. */

@@ -73,11 +73,16 @@ export const forbidden = (message = 'Your role does not allow this action.') =>
   new ApiError({ status: 403, message, type: 'permission_error', code: 'forbidden' });
 export const notFound = (message: string, code: string = 'not_found', param: string | null = null) =>
   new ApiError({ status: 404, message, type: 'invalid_request_error', code, param });
-/** `why`: what keeps a known model off (its provider's state), for the message; else the generic words. */
-export const modelNotFound = (model: string, why?: string) =>
+/**
+ * `why`: what keeps a known model off (its provider's state), for the message; else the generic words.
+ * `twin`: the known name it matches but for letter case (routing/case-twin.ts), suggested.
+ */
+export const modelNotFound = (model: string, why?: string, twin?: string) =>
   new ApiError({
     status: 404,
-    message: why ? `The model '${shownValue(model, ID_CHARS)}' is not enabled: ${why}.` : `The model '${shownValue(model, ID_CHARS)}' does not exist or is not enabled.`,
+    message: why
+      ? `The model '${shownValue(model, ID_CHARS)}' is not enabled: ${why}.`
+      : `The model '${shownValue(model, ID_CHARS)}' does not exist or is not enabled.${twin ? ` Model and group names are case-sensitive: did you mean '${twin}'?` : ''}`,
     type: 'invalid_request_error',
     code: 'model_not_found',
     param: 'model',

@@ -204,7 +204,9 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
   let tokens = 0;
   const admit = (roomTokens: number | null) => {
     tokens = boundedWorst(tpmTokensOf(worst, roomTokens), WORST_TOKENS_IF_UNKNOWN);
-    return svc.admit({ requestId: args.requestId, scopes: limits.scopes, worstCostUsd: worstUsd, ...(minUsd < worstUsd ? { minCostUsd: minUsd } : {}), tokens, now });
+    // The output part of what TPM holds (the prompt's is what tpmTokensOf never trims): a too-large refusal names both.
+    const outputTokens = Math.max(0, tokens - (worst.tokens - (worst.outputTokens ?? 0)));
+    return svc.admit({ requestId: args.requestId, scopes: limits.scopes, worstCostUsd: worstUsd, ...(minUsd < worstUsd ? { minCostUsd: minUsd } : {}), tokens, outputTokens, outputField: worst.outputField ?? null, now });
   };
   let a: Admission | Promise<Admission>;
   try {

@@ -1,5 +1,6 @@
 import type { ScopeLimits } from './limit-types';
 import type { RateInfo } from './rate-headers';
+import type { OutputField } from './worst-case';
 
 /** Counters may live in this process or in Redis (one atomic round trip): callers await either. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -24,6 +25,9 @@ export interface AdmitInput {
   minCostUsd?: number;
   /** Prompt estimate plus the output allowance: reserved against TPM until it settles. */
   tokens: number;
+  /** The output allowance's part of `tokens`, and the body's field that asked it (null: none): a too-large refusal says so. */
+  outputTokens?: number;
+  outputField?: OutputField | null;
   now: number;
 }
 

@@ -106,7 +106,7 @@ interface Reservation {
 
 /** A refusal by scope `l` in the state `s` it was checked against; `waitMs`: when it admits again (null: not timed). */
 function refusal(reason: RefusalReason, l: ScopeLimits, s: ScopeState, input: AdmitInput, waitMs: number | null, budget?: 'spent' | 'held'): Omit<Extract<Admission, { ok: false }>, 'rate'> {
-  const facts: RefusalFacts = { tokens: input.tokens, worstCostUsd: input.worstCostUsd, waitMs, tokensInUse: s.tokSum, spentUsd: s.spend, reservedUsd: s.reservedUsd, held: budget === 'held' };
+  const facts: RefusalFacts = { tokens: input.tokens, outputTokens: input.outputTokens, outputField: input.outputField, worstCostUsd: input.worstCostUsd, waitMs, tokensInUse: s.tokSum, spentUsd: s.spend, reservedUsd: s.reservedUsd, held: budget === 'held' };
   return { ok: false, reason, scope: l, retryAfterMs: waitMs, message: refusalMessage(reason, l, facts), ...(budget ? { budget } : {}) };
 }
 

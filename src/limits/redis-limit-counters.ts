@@ -331,7 +331,7 @@ export class RedisLimitCounters implements LimitCounters {
     // The script names a budget held by requests in flight apart ('budget_held'): one reason here.
     const held = reason === 'budget_held';
     const why = (held ? 'budget' : reason) as RefusalReason;
-    const message = refusalMessage(why, scope, { tokens: input.tokens, worstCostUsd: input.minCostUsd ?? input.worstCostUsd, waitMs: retryAfterMs, tokensInUse: tsum, spentUsd: spend, reservedUsd: reserved, held });
+    const message = refusalMessage(why, scope, { tokens: input.tokens, outputTokens: input.outputTokens, outputField: input.outputField, worstCostUsd: input.minCostUsd ?? input.worstCostUsd, waitMs: retryAfterMs, tokensInUse: tsum, spentUsd: spend, reservedUsd: reserved, held });
     return { ok: false, reason: why, scope, retryAfterMs, rate, message, ...(why === 'budget' ? { budget: held ? 'held' : 'spent' } : {}) };
   }
 

@@ -25,6 +25,9 @@ export interface RefusalFacts {
   /** The request's worst-case tokens and cost (AdmitInput). */
   tokens: number;
   worstCostUsd: number;
+  /** The output allowance's part of `tokens`, and the body's field that asked it (null: none named). */
+  outputTokens?: number;
+  outputField?: string | null;
   /** When the scope admits again; null: never for this request (too large) or not timed. */
   waitMs: number | null;
   /** Tokens the scope's window holds, its spend in the period and what requests in flight reserved. */
@@ -33,6 +36,22 @@ export interface RefusalFacts {
   reservedUsd: number;
   /** A budget refusal whose room requests in flight hold (Admission.budget 'held'). */
   held?: boolean;
+}
+
+/**
+ * A request whose tokens exceed the whole TPM, in the words of what was counted: the prompt's
+ * estimate from the body's size, plus the output its field asked or the gateway's default allowance
+ * (a request that names no cap); an allowance counted only as far as the window has room may add nothing.
+ */
+function tooLargeMessage(l: ScopeLimits, f: RefusalFacts): string {
+  const out = f.outputTokens ?? 0;
+  const field = f.outputField ?? null;
+  const prompt = `an estimate of ${f.tokens - out} prompt tokens from the body's size`;
+  const output = out > 0
+    ? field ? ` plus ${out} output tokens for its ${field}` : ` plus a default allowance of ${out} output tokens, as it names no output cap`
+    : field ? `; its ${field} is counted only as far as the window has room` : `; it names no output cap, so no output is counted beyond the window's room`;
+  const fix = out > 0 ? (field ? ` or a lower ${field}` : ' or name a small output cap') : '';
+  return `Request too large for ${l.label}: it may use ${f.tokens} tokens (${prompt}${output}), the limit is ${l.tpm} tokens per minute. Send a smaller request${fix}.`;
 }
 
 /** The message of a refusal, the same words from the in-memory and the Redis counters. */
@@ -44,7 +63,7 @@ export function refusalMessage(reason: RefusalReason, l: ScopeLimits, f: Refusal
       return `Rate limit reached for ${l.label}: ${l.rpm} requests per minute. Try again in ${secs(f.waitMs ?? 60_000)}s.`;
     case 'tpm':
       if (f.waitMs === null) {
-        return `Request too large for ${l.label}: it may use ${f.tokens} tokens (prompt estimate plus max_tokens), the limit is ${l.tpm} tokens per minute. Send a smaller request or a lower max_tokens.`;
+        return tooLargeMessage(l, f);
       }
       return `Rate limit reached for ${l.label}: ${l.tpm} tokens per minute (in use ${f.tokensInUse}, requested ${f.tokens}). Try again in ${secs(f.waitMs)}s.`;
     case 'budget':

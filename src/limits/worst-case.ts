@@ -53,6 +53,10 @@ export interface WorstCase {
    * output allowance of a request naming no output cap, and a /v1/messages request's max_tokens (a ceiling); else undefined.
    */
   defaultOutputTokens?: number;
+  /** The output part of `tokens` (before tpmTokensOf trims one held as far as room goes), for a refusal's words. */
+  outputTokens?: number;
+  /** The body's field that capped the output (null: it named none, the allowance is the gateway's). */
+  outputField?: OutputField | null;
 }
 
 /**
@@ -292,20 +296,21 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   const classifierUsd = prices.classifierUsd ?? 0;
   if (endpoint === 'count_tokens') return { costUsd: classifierUsd, tokens: 0 };
   const result = worstCaseOwn(endpoint, body, { tokens: prompt, billable }, rate, prices, files.readsItself, outputCap);
-  return { costUsd: result.costUsd + classifierUsd + (kimi?.feeUsd ?? 0), tokens: result.tokens, defaultOutputTokens: result.defaultOutputTokens };
+  return { costUsd: result.costUsd + classifierUsd + (kimi?.feeUsd ?? 0), tokens: result.tokens, defaultOutputTokens: result.defaultOutputTokens, outputTokens: result.outputTokens, outputField: result.outputField };
 }
 
 /**
- * The output cap a request names in the field its endpoint sends on (chat: `max_completion_tokens`,
+ * The field of the output cap a request names, the one its endpoint sends on (chat: `max_completion_tokens`,
  * else `max_tokens`, as every adapter reads them; Responses: `max_output_tokens`; Messages:
  * `max_tokens`); null: none. Another API's name in the body (a chat `max_tokens` in a Responses
  * body, `max_completion_tokens` in a Messages one) caps nothing the upstream is sent, so it must
  * not lower the reservation either.
  */
-function askedOutput(endpoint: LimitedEndpoint, body: Record<string, unknown>): number | null {
-  if (endpoint === 'responses') return num(body.max_output_tokens);
-  if (endpoint === 'messages') return num(body.max_tokens);
-  return num(body.max_completion_tokens) ?? num(body.max_tokens);
+export type OutputField = 'max_tokens' | 'max_completion_tokens' | 'max_output_tokens';
+function askedField(endpoint: LimitedEndpoint, body: Record<string, unknown>): OutputField | null {
+  if (endpoint === 'responses') return num(body.max_output_tokens) ? 'max_output_tokens' : null;
+  if (endpoint === 'messages') return num(body.max_tokens) ? 'max_tokens' : null;
+  return num(body.max_completion_tokens) ? 'max_completion_tokens' : num(body.max_tokens) ? 'max_tokens' : null;
 }
 
 /** The worst case of the request itself (worstCaseOf, without the classifier calls its routing may make). */
@@ -322,7 +327,8 @@ function worstCaseOwn(
   // What a target is sent is at most its model's output limit (proxy/output-limit.ts): reserve the smaller.
   const cap = (n: number) => (prices.maxOutputTokens ? Math.min(n, prices.maxOutputTokens) : n);
   // `outputCap`: the max_tokens the gateway sends a request that named none (budget-output-cap.ts).
-  const askedRaw = outputCap ?? askedOutput(endpoint, body);
+  const field = askedField(endpoint, body);
+  const askedRaw = outputCap ?? (field && (body[field] as number));
   // A Claude target is sent a reasoning_effort's thinking budget on top of a small max_tokens.
   const thinking = prices.claude ? thinkingOnTopOf(endpoint, body) : 0;
   const asked = askedRaw === null ? null : cap(askedRaw + thinking);
@@ -387,5 +393,5 @@ function worstCaseOwn(
   // it holds a default allowance, as far as the windows have room, else a key whose TPM is below the
   // ceiling could never serve them. It settles to the tokens used, as a rate may run a little fast.
   const roomOnly = asked === null || endpoint === 'messages';
-  return { costUsd, tokens: prompt + tpmOutput + (searches ? SEARCH_CONTENT_TOKENS : 0), defaultOutputTokens: roomOnly ? tpmOutput : undefined };
+  return { costUsd, tokens: prompt + tpmOutput + (searches ? SEARCH_CONTENT_TOKENS : 0), defaultOutputTokens: roomOnly ? tpmOutput : undefined, outputTokens: tpmOutput, outputField: field };
 }

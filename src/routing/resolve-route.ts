@@ -3,6 +3,7 @@ import type { GroupEntry, RuntimeSnapshot } from '../state/snapshot-types';
 import { bucketOf, classifierSettingsOf } from './bucket-map';
 import { chooseHeuristic, rulesOf, type HeuristicChoice, type HeuristicRule } from './heuristic-strategy';
 import { resolveConcrete } from './resolve-concrete';
+import { caseTwin } from './case-twin';
 import type { HealthCheck, RouteDecision, RouteTarget, RoutingText } from './types';
 
 /** Groups a path may walk; the 11th is refused. */
@@ -224,7 +225,7 @@ export function resolveRoute(
     const reason = snap.models.has(requested) ? 'concrete model' : 'provider pass-through';
     return { requested, targets: [concrete], path: [concrete.modelId], reason, targetPaths: [[concrete.modelId]] };
   }
-  if (!snap.groups.has(requested)) throw modelNotFound(requested);
+  if (!snap.groups.has(requested)) throw modelNotFound(requested, undefined, caseTwin(requested, snap.groups.keys(), snap.models.keys()));
 
   const exp = expandGroup(requested, text, snap, opts, memo);
   const out = exp.out;

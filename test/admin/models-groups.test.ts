@@ -91,6 +91,20 @@ describe('models', () => {
     expect(gw.ctx.state.getSnapshot().models.get('gpt-4o')!.prices.longContext).toBeNull();
   });
 
+  test('a bad model id is a 400 naming the API field and saying what an id may be, not the pattern', async () => {
+    const rule = 'must be 1-200 letters, digits and . _ : / @ + -, starting with a letter or digit.';
+    for (const [body, param] of [
+      [{ id: 'bad id', provider: 'openai', input_price: 1, output_price: 1 }, 'id'],
+      [{ id: 'x'.repeat(201), provider: 'openai', input_price: 1, output_price: 1 }, 'id'],
+      [{ id: 'ok-id', upstream_id: '-bad', provider: 'openai', input_price: 1, output_price: 1 }, 'upstream_id'],
+    ] as const) {
+      const r = await api(gw, 'POST', '/api/models', { as: admin, body });
+      expect(r.status).toBe(400);
+      const err = (await json(r)).error;
+      expect([err.param, err.message]).toEqual([param, `Invalid value for '${param}': ${rule}`]);
+    }
+  });
+
   test('bad prices and unknown models', async () => {
     expect((await api(gw, 'PATCH', '/api/models/gpt-4o', { as: admin, body: { output_price: -1 } })).status).toBe(400);
     expect((await api(gw, 'PATCH', '/api/models/gpt-4o', { as: admin, body: { output_price: 'free' } })).status).toBe(400);
@@ -111,6 +125,13 @@ describe('groups', () => {
     const put = await api(gw, 'PUT', '/api/groups/mine', { as: admin, body: { ...group, targets: ['gpt-4o'] } });
     expect(put.status).toBe(200);
     expect((await json(await api(gw, 'GET', '/api/groups/mine', { as: admin }))).targets).toEqual(['gpt-4o']);
+    // JSON null clears, as left out of a replacement: no primary use, no level; settings {} are the defaults.
+    const settings = { rules: [{ name: 'long', kind: 'min_chars', chars: 10, weight: 1 }] };
+    expect((await api(gw, 'PUT', '/api/groups/mine', { as: admin, body: { ...group, settings } })).status).toBe(200);
+    const cleared = await api(gw, 'PUT', '/api/groups/mine', { as: admin, body: { ...group, primary_use: null, settings: {}, logic_level: null } });
+    expect(cleared.status).toBe(200);
+    expect(await json(cleared)).toMatchObject({ name: 'mine', primary_use: '', settings: {}, logic_level: null });
+    expect(gw.ctx.state.getSnapshot().groups.get('mine')).toMatchObject({ primaryUse: '', settings: {}, logicLevel: null });
     expect((await api(gw, 'DELETE', '/api/groups/mine', { as: admin })).status).toBe(200);
     expect((await api(gw, 'GET', '/api/groups/mine', { as: admin })).status).toBe(404);
     expect(gw.ctx.state.getSnapshot().groups.has('mine')).toBe(false);

@@ -114,6 +114,29 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('adding a model on the 
     expect(watch.dialogs.filter((d) => d.startsWith('confirm: Delete the model acme-chat-1'))).toHaveLength(2);
   });
 
+  test('an id the table cannot take is refused in the form\'s words: its label, not the API\'s field name', async () => {
+    const { page } = s;
+    await navTo(page, 'Models', 'models');
+    const rule = 'must be 1-200 letters, digits and . _ : / @ + -, starting with a letter or digit.';
+    await page.fill(`${FORM} input[name=id]`, 'acme chat 2');
+    await page.selectOption(`${FORM} select[name=provider]`, 'openai');
+    await page.fill(`${FORM} input[name=input_price]`, '1');
+    await page.fill(`${FORM} input[name=output_price]`, '2');
+    await page.click(`${FORM} button:text-is("Add model")`);
+    await page.waitForSelector(`${FORM} .form-errors`);
+    expect(await page.textContent(`${FORM} .form-errors`)).toBe(`Model id ${rule}`);
+    expect(await page.textContent(`${FORM} label:has(input[name=id])`)).toContain('Model id');
+    expect(await page.inputValue(`${FORM} input[name=id]`)).toBe('acme chat 2');
+
+    await page.fill(`${FORM} input[name=id]`, 'acme-chat-2');
+    await page.fill(`${FORM} input[name=upstream_id]`, '-acme');
+    await page.click(`${FORM} button:text-is("Add model")`);
+    await page.waitForFunction(() => document.querySelector('#model_create .form-errors')?.textContent?.startsWith('Upstream id'));
+    expect(await page.textContent(`${FORM} .form-errors`)).toBe(`Upstream id ${rule}`);
+    expect(await page.textContent(`${FORM} label:has(input[name=upstream_id])`)).toContain('Upstream id');
+    expect(stored('acme-chat-2')).toBeUndefined();
+  });
+
   test('nothing else went wrong', () => {
     const { watch } = s;
     expect(watch.dialogs.filter((d) => !d.startsWith('confirm: Delete the model'))).toEqual([]);

@@ -49,6 +49,25 @@ describe('PATCH a pool key', () => {
     expect(poolWeights()).toEqual([['env', 1], [idA, 1]]);
   });
 
+  test('label null clears it: the key gets back the label it would have been added with, key-<last4>, listed and in the pool', async () => {
+    const r = await patch(idA, { label: null });
+    expect(r.status).toBe(200);
+    expect(await json(r)).toEqual({ id: idA, label: 'key-AAAA', last4: 'AAAA', weight: 1 });
+    expect((await keysOf()).find((k) => k.id === idA)).toMatchObject({ label: 'key-AAAA' });
+    expect(gw.ctx.state.getSnapshot().providers.get('openai')!.keys!.find((k) => k.id === idA)!.label).toBe('key-AAAA');
+    // With a weight beside it, both change; then the label is set again.
+    expect(await json(await patch(idA, { label: null, weight: 2 }))).toEqual({ id: idA, label: 'key-AAAA', last4: 'AAAA', weight: 2 });
+    expect(await json(await patch(idA, { label: 'team-a', weight: 1 }))).toEqual({ id: idA, label: 'team-a', last4: 'AAAA', weight: 1 });
+  });
+
+  test('POST with label null is a key added without one', async () => {
+    const r = await api(gw, 'POST', '/api/providers/openai/keys', { as: admin, body: { key: 'sk-pool-PLAINTEXT-patch-null-label-BBBB', label: null } });
+    expect(r.status).toBe(201);
+    const added = await json(r);
+    expect(added).toMatchObject({ label: 'key-BBBB', last4: 'BBBB', weight: 1 });
+    expect((await api(gw, 'DELETE', `/api/providers/openai/keys/${added.id}`, { as: admin })).status).toBe(200);
+  });
+
   test('a key cooling down stays cooling when its weight changes', async () => {
     const until = Date.now() + 45_000;
     gw.ctx.keyPool.states.coolUntil('openai', idA, until);

@@ -136,7 +136,10 @@ describe('SQLite and PostgreSQL answer alike', () => {
     await both('GET', '/api/providers/openai');
     await both('GET', '/api/providers/nope');
     await both('PATCH', '/api/providers/openai', { enabled: true });
-    await both('POST', '/api/providers/openai/keys', { key: 'sk-parity-0123456789abcd', weight: 3, label: 'team a' });
+    const [added] = await both('POST', '/api/providers/openai/keys', { key: 'sk-parity-0123456789abcd', weight: 3, label: 'team a' });
+    // null clears the label to key-<last4>, computed by the store itself: the same text in both.
+    await both('PATCH', `/api/providers/openai/keys/${added.id}`, { label: null });
+    await both('PATCH', `/api/providers/openai/keys/${added.id}`, { label: 'team a' });
     await both('POST', '/api/providers/openai/keys', { key: '' });
     await both('GET', '/api/providers/openai');
     await both('DELETE', '/api/providers/openai/keys/999');

@@ -14,7 +14,11 @@ export interface UserRow {
 /** Where a user's password reset shows why it was refused: in that user's row, the form kept open with what was typed. */
 export const userErrorSlot = (id: number) => `user-${id}-password-errors`;
 
-function UserRowView(props: { u: UserRow; selfId: number }) {
+/**
+ * One user's row. A role change answers with this row alone (`notice`: what changed; `errors`: why
+ * not), so a password reset open in another row keeps what was typed in it.
+ */
+export function UserRowView(props: { u: UserRow; selfId: number; notice?: string; errors?: string[] }) {
   const { u } = props;
   const self = u.id === props.selfId;
   return (
@@ -25,16 +29,19 @@ function UserRowView(props: { u: UserRow; selfId: number }) {
         {u.mustChangePassword ? <span class="badge warn small">must change password</span> : ''}
       </td>
       <td>
-        <form {...postTo(`/users/${u.id}/role`)} hx-target="#users-section" hx-swap="outerHTML" hx-trigger="change"
+        <form {...postTo(`/users/${u.id}/role`)} hx-target={`#user-${u.id}`} hx-swap="outerHTML" hx-trigger="change"
           hx-confirm={self ? 'Make yourself a viewer? You lose the admin pages at once.' : undefined}>
           <select id={`user-${u.id}-role`} name="role" aria-label={`Role of ${u.username}`}>
             <option value="admin" selected={u.role === 'admin'}>admin</option>
             <option value="viewer" selected={u.role === 'viewer'}>viewer</option>
           </select>
         </form>
+        {props.notice ? <span class="saved small" role="status" safe>{props.notice}</span> : ''}
+        <FormErrors errors={props.errors} />
       </td>
       <td class="nowrap" title={utcDateTime(u.createdAt)}>{ago(u.createdAt)}</td>
-      <td class="actions" x-data="editors">
+      {/* An id: an editor open here is opened again after a swap of the section or the row (web/editors.js). */}
+      <td class="actions" id={`user-${u.id}-actions`} x-data="editors">
         {/* Resetting one's own password ended this very session: one's own goes through Change password. */}
         {self ? <a class="btn small ghost" href="/change-password">Change password</a> : (
           <>
@@ -53,6 +60,15 @@ function UserRowView(props: { u: UserRow; selfId: number }) {
             hx-confirm="Delete this user? Their sessions end now.">Delete</button>
         )}
       </td>
+    </tr>
+  );
+}
+
+/** The row of a user deleted meanwhile (in another tab), in place of theirs. */
+export function UserGoneRow(props: { id: number; errors: string[] }) {
+  return (
+    <tr id={`user-${props.id}`} class="deleted">
+      <td colspan="4"><FormErrors errors={props.errors} /></td>
     </tr>
   );
 }

@@ -1,13 +1,13 @@
 /** @jsxImportSource #html */
 import { Elysia } from 'elysia';
-import { createUser, deleteUser, listUsers, resetPassword, setRole, type UserView } from '../../admin/users-service';
+import { createUser, deleteUser, getUser, listUsers, resetPassword, setRole, type UserView } from '../../admin/users-service';
 import type { AppContext } from '../../context';
 import { adminRoute, attempt, field, pageRoute, pageGuard, rawField, idOf } from '../dash-session';
 import { badRequest } from '../../errors/api-error';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
 import { redirect } from '../respond';
 import { ForbiddenPage } from '../pages/auth-views';
-import { USER_CREATE_ERRORS, UsersSection, UsersView, userErrorSlot, type UserRow } from '../pages/users-view';
+import { USER_CREATE_ERRORS, UserGoneRow, UserRowView, UsersSection, UsersView, userErrorSlot, type UserRow } from '../pages/users-view';
 
 const row = (u: UserView): UserRow => ({ id: u.id, username: u.username, role: u.role, mustChangePassword: u.must_change_password, createdAt: u.created_at });
 /** The role chosen, as /api/users reads it: anything but admin or viewer is refused, not made a viewer. */
@@ -34,10 +34,16 @@ export function usersPages(ctx: AppContext) {
       return r.ok ? section(me.id, { notice: `Created ${r.value.username} (${r.value.role}).` }) : formErrorsInto(USER_CREATE_ERRORS, r);
     }, adminRoute())
     .post('/users/:id/role', async ({ user: me, body, params, request }) => {
-      const r = await attempt(() => setRole(ctx, idOf(params), roleOf(body)));
+      const id = idOf(params);
+      const r = await attempt(() => setRole(ctx, id, roleOf(body)));
       // An admin who made themselves a viewer may no longer see this page: load the dashboard as a viewer.
       if (r.ok && r.value.id === me.id && r.value.role !== 'admin') return redirect(request, '/');
-      return section(me.id, r.ok ? { notice: `${r.value.username} is now ${r.value.role}.` } : { errors: r.errors });
+      // This row alone comes back (the whole section closed a password reset open in another row).
+      if (r.ok) return fragment(<UserRowView u={row(r.value)} selfId={me.id} notice={`${r.value.username} is now ${r.value.role}.`} />);
+      // Refused (the last admin, a role that is none): the row as it is, with why.
+      const current = await attempt(() => getUser(ctx.db, id));
+      if (!current.ok) return fragment(<UserGoneRow id={id} errors={current.errors} />, current.errors);
+      return fragment(<UserRowView u={row(current.value)} selfId={me.id} errors={r.errors} />, r.errors);
     }, adminRoute())
     .post('/users/:id/password', async ({ user: me, body, params }) => {
       const r = await attempt(() => resetPassword(ctx, idOf(params), rawField(body, 'password')));

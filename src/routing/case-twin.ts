@@ -1,0 +1,13 @@
+/**
+ * The name among `lists` that `name` matches but for letter case (the first found), for a 404's
+ * hint; undefined when none. Model ids and group names are matched exactly, as OpenAI's model ids
+ * are (README, "Model names are case-sensitive"): a folded match would give one group several
+ * names in allow-lists, prices and log rows. Only a 404 scans, never an answered request.
+ */
+export function caseTwin(name: string, ...lists: Iterable<string>[]): string | undefined {
+  const lower = name.toLowerCase();
+  for (const list of lists) {
+    for (const n of list) if (n.length === name.length && n !== name && n.toLowerCase() === lower) return n;
+  }
+  return undefined;
+}
