@@ -48,7 +48,7 @@ test('a prompt that reaches a long-context tier reserves at the tier\u2019s pric
   // The tier is judged from the prompt's ceiling, a token a byte: 200,000 bytes may bill 200,000
   // prompt tokens, under the tier; 200,001 bytes 200,001, in it (TPM still counts 66,667).
   expect(worstCaseOf('chat', { max_tokens: 1000 }, 200_000, w).costUsd).toBeCloseTo((200_000 * 6 + 1000 * 15) / 1e6, 12);
-  expect(worstCaseOf('chat', { max_tokens: 1000 }, 200_001, w)).toEqual({ costUsd: expect.closeTo((200_001 * 12 + 1000 * 22.5) / 1e6, 12), tokens: 66_667 + 1000 });
+  expect(worstCaseOf('chat', { max_tokens: 1000 }, 200_001, w)).toMatchObject({ costUsd: expect.closeTo((200_001 * 12 + 1000 * 22.5) / 1e6, 12), tokens: 66_667 + 1000 });
   // 300,000 bytes of "a a a ..." are 150,000 tokens, under the tier by the 3-bytes estimate (100,000), in it when billed.
   expect(worstCaseOf('chat', { max_tokens: 1000 }, 300_000, w).costUsd).toBeCloseTo((300_000 * 12 + 1000 * 22.5) / 1e6, 12);
   // A Responses follow-up reserves the whole window, which is over the threshold: tier prices.
@@ -134,7 +134,7 @@ test("a classifier group reserves its scoring call: the excerpt it sends and an 
   const own = (300 * 1000 + 100 * 2000) / 1e6;
   expect(worstCaseOf('chat', { max_tokens: 100 }, 300, worstPricesOf('scored', snap)).costUsd).toBeCloseTo(own + call, 12);
   // count_tokens routes too: only the classifier call is reserved.
-  expect(worstCaseOf('count_tokens', {}, 300, worstPricesOf('scored', snap))).toEqual({ costUsd: call, tokens: 0 });
+  expect(worstCaseOf('count_tokens', {}, 300, worstPricesOf('scored', snap))).toMatchObject({ costUsd: call, tokens: 0 });
   expect(worstPricesOf('worker', snap).classifierUsd).toBeUndefined();
 });
 
