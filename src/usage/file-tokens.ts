@@ -54,6 +54,11 @@ export function pdfPageCount(bytes: Uint8Array): number | null {
   return pages || null;
 }
 
+/** Whether the bytes open as a PDF: `%PDF-` at the start (a file may carry junk before it; the header must be in the first 1 KB). */
+export function hasPdfHeader(bytes: Uint8Array): boolean {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 1024)).toString('latin1').includes('%PDF-');
+}
+
 /** The payload of a base64 data URI (`data:application/pdf;base64,...`) or of bare base64, and its media type when named. */
 function base64Payload(data: string): { mime: string | null; base64: string } {
   const m = /^data:([^;,]*)(?:;[^,]*)?,/i.exec(data);
@@ -70,8 +75,7 @@ export function inlinePdfTokens(data: string, perPage: number, mediaType?: strin
   const type = mediaType?.toLowerCase() ?? mime;
   if (type !== null && type !== 'application/pdf') return null;
   const bytes = Buffer.from(base64, 'base64');
-  // %PDF- at the start (a file may carry junk before it; the header must be in the first 1 KB).
-  if (!bytes.subarray(0, 1024).toString('latin1').includes('%PDF-')) return null;
+  if (!hasPdfHeader(bytes)) return null;
   const pages = pdfPageCount(bytes) ?? Math.ceil(bytes.length / BYTES_PER_UNCOUNTED_PAGE);
   return pages * perPage;
 }

@@ -1,7 +1,8 @@
 /**
  * A loopback host serving PDFs for the document-by-URL tests (a gateway under test allows
  * 127.0.0.1 with LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS): `/annual-report.pdf` (the PDF given),
- * `/moved.pdf` (a redirect to it), `/page.html` (not a PDF), `/huge.pdf` (21 MiB with no
+ * `/moved.pdf` (a redirect to it), `/page.html` (not a PDF), `/sign-in.pdf` (an HTML sign-in page
+ * served as application/pdf, as a file host behind a login answers), `/huge.pdf` (21 MiB with no
  * Content-Length, past the 20 MiB cap), any other path a 404. It counts the requests by path, so a
  * refusal can be proven by its path never being asked for.
  */
@@ -24,6 +25,8 @@ export function startPdfHost(pdf: Uint8Array): PdfHost {
           return new Response(new Uint8Array(pdf), { headers: { 'content-type': 'application/pdf' } });
         case '/moved.pdf':
           return Response.redirect('/annual-report.pdf', 302);
+        case '/sign-in.pdf':
+          return new Response('<html><body>Please sign in</body></html>', { headers: { 'content-type': 'application/pdf' } });
         case '/page.html':
           return new Response('<html></html>', { headers: { 'content-type': 'text/html; charset=utf-8' } });
         case '/huge.pdf': {

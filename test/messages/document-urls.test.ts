@@ -87,6 +87,8 @@ describe('a URL the guard refuses: 400 naming the block, one row, no upstream ca
     ['not allowed', docUrl('/annual-report.pdf', 'localhost'), 'invalid_document_url', 'Document URL refused: the gateway fetches documents only from http(s) URLs whose host resolves to public addresses. An operator can allow a host with LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS.'],
     ['not found', docUrl('/gone.pdf'), 'invalid_document_url', 'Document URL returned HTTP 404.'],
     ['not a PDF', docUrl('/page.html'), 'invalid_document_url', "Document URL returned content type 'text/html', not a PDF."],
+    // An HTML page served as application/pdf (a file host's sign-in page): refused, not sent to the model as a PDF.
+    ['a page labelled PDF', docUrl('/sign-in.pdf'), 'invalid_document_url', "Document URL returned content that is not a PDF (it was sent as 'application/pdf')."],
     ['too large', docUrl('/huge.pdf'), 'document_too_large', 'Document is larger than 20 MiB.'],
   ];
   for (const [name, url, code, message] of refusals) {
@@ -201,6 +203,14 @@ describe('count_tokens, translated target: a PDF by URL downloaded under the gua
       message: "messages.0.content.0.source.url: Document URL returned content type 'text/html', not a PDF.",
       details: { error_code: 'invalid_document_url' },
     });
+    const row = await gw.waitForRow(err.headers.get('x-request-id'));
+    expect([row.status, row.endpoint, row.errorType]).toEqual([400, 'count_tokens', 'invalid_document_url']);
+  });
+
+  test('a page served as application/pdf is refused, not counted as a few tokens of text', async () => {
+    const err: any = await count(docUrl('/sign-in.pdf')).catch((e) => e);
+    expect(err.status).toBe(400);
+    expect(err.error.error.message).toBe("messages.0.content.0.source.url: Document URL returned content that is not a PDF (it was sent as 'application/pdf').");
     const row = await gw.waitForRow(err.headers.get('x-request-id'));
     expect([row.status, row.endpoint, row.errorType]).toEqual([400, 'count_tokens', 'invalid_document_url']);
   });

@@ -89,6 +89,8 @@ describe('a URL refused on a bridged target: 400 in OpenAI shape naming the file
     ['not allowed', docs.url('/annual-report.pdf', 'localhost'), 'invalid_document_url', 'Document URL refused: the gateway fetches documents only from http(s) URLs whose host resolves to public addresses. An operator can allow a host with LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS.'],
     ['not found', docs.url('/gone.pdf'), 'invalid_document_url', 'Document URL returned HTTP 404.'],
     ['not a PDF', docs.url('/page.html'), 'invalid_document_url', "Document URL returned content type 'text/html', not a PDF."],
+    // An HTML page served as application/pdf (a file host's sign-in page): refused, not sent to the model as a PDF.
+    ['a page labelled PDF', docs.url('/sign-in.pdf'), 'invalid_document_url', "Document URL returned content that is not a PDF (it was sent as 'application/pdf')."],
     ['too large', docs.url('/huge.pdf'), 'document_too_large', 'Document is larger than 20 MiB.'],
     ['not http(s)', 'ftp://127.0.0.1/report.pdf', 'invalid_document_url', "'input[0].content[1].file_url' must be an http(s) URL."],
   ];

@@ -34,6 +34,13 @@ test('a model id in other letter cases gets the same hint; an unknown name the p
   expect(await chatRefusal('fast-flo')).toBe("The model 'fast-flo' does not exist or is not enabled.");
 });
 
+test("a provider's prefix in other letter cases (OpenAI/…, DeepSeek/…) gets the hint with the prefix as providers are named", async () => {
+  expect(await chatRefusal('DeepSeek/deepseek-chat')).toEndWith("did you mean 'deepseek/deepseek-chat'?");
+  expect(await chatRefusal('OpenAI/gpt-4o-mini')).toEndWith("did you mean 'openai/gpt-4o-mini'?");
+  // Not a provider however it is cased: the plain words.
+  expect(await chatRefusal('OpenRouter/gpt-4o-mini')).toBe("The model 'OpenRouter/gpt-4o-mini' does not exist or is not enabled.");
+});
+
 test('/v1/messages says it in Anthropic\'s shape, GET /v1/models/{id} in OpenAI\'s', async () => {
   const anthropic = new Anthropic({ baseURL: gw.url, apiKey: gw.clientKey, maxRetries: 0 });
   const refused = await anthropic.messages.create({ model: 'Dispatcher', max_tokens: 16, messages: [{ role: 'user', content: 'Hello!' }] }).then(() => null, (e: unknown) => e);

@@ -5,6 +5,7 @@ import { isDescriptorCode } from '../../runtime/descriptors';
 import { checkImageUrl, type UrlKind } from '../../security/check-image-url';
 import type { HostResolver } from '../../security/resolve-host';
 import type { AdapterDeps } from '../types';
+import { hasPdfHeader } from '../../usage/file-tokens';
 
 export interface UrlFetcherOptions {
   /** Hosts that may resolve to private/loopback/link-local addresses (LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS). */
@@ -25,9 +26,11 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /** How each kind of download is asked for, accepted and named in its errors. */
 const KINDS = {
-  image: { noun: 'Image', accept: 'image/*', takes: (t: string) => t.startsWith('image/'), not: 'not an image', param: 'image_url', invalid: 'invalid_image_url', tooLarge: 'image_too_large' },
-  // Anthropic's URL document source is a PDF's (its `url` source takes no other type).
-  document: { noun: 'Document', accept: 'application/pdf', takes: (t: string) => t === 'application/pdf', not: 'not a PDF', param: 'document_url', invalid: 'invalid_document_url', tooLarge: 'document_too_large' },
+  image: { noun: 'Image', accept: 'image/*', takes: (t: string) => t.startsWith('image/'), not: 'not an image', param: 'image_url', invalid: 'invalid_image_url', tooLarge: 'image_too_large', opens: null },
+  // Anthropic's URL document source is a PDF's (its `url` source takes no other type). Its bytes must
+  // open as one too: an error page served as application/pdf would otherwise reach the model (billed)
+  // and count_tokens would count it as a PDF.
+  document: { noun: 'Document', accept: 'application/pdf', takes: (t: string) => t === 'application/pdf', not: 'not a PDF', param: 'document_url', invalid: 'invalid_document_url', tooLarge: 'document_too_large', opens: hasPdfHeader },
 } as const;
 
 /**
@@ -76,6 +79,7 @@ export function createUrlFetcher(opts: UrlFetcherOptions): AdapterDeps['fetchIma
           throw failed(`returned content type '${mimeType || 'none'}', ${k.not}.`);
         }
         const bytes = await readWholeAnswer(res, maxBytes, () => tooLarge(maxBytes));
+        if (k.opens && !k.opens(bytes)) throw failed(`returned content that is ${k.not} (it was sent as '${mimeType}').`);
         return { mimeType, base64: Buffer.from(bytes).toString('base64') };
       }
     } catch (err) {
