@@ -60,6 +60,8 @@ class Exchange {
   private settled = false;
   /** Ended, failed or cancelled: the connection and the abort listener are let go. */
   private finished = false;
+  /** The whole answer arrived: every body byte is queued for the reader (bodyArrived). */
+  arrived = false;
 
   constructor(
     private readonly pool: OriginPool,
@@ -123,7 +125,7 @@ class Exchange {
       body = body.pipeThrough(new DecompressionStream(format) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
       headers.delete('content-encoding');
       headers.delete('content-length');
-    }
+    } else exchangeOf.set(body, this);
     this.settled = true;
     this.resolve(new Response(body, { status: h.status, statusText: h.statusText, headers }));
   }
@@ -137,6 +139,7 @@ class Exchange {
 
   end(): void {
     if (this.finished) return;
+    this.arrived = true;
     this.let(); // the head came first (the parser reports it before any end), so the promise is settled
     this.controller?.close();
     const conn = this.conn;
@@ -338,6 +341,17 @@ class OriginPool {
 }
 
 const pools = new Map<string, OriginPool>();
+
+/** The exchange whose answer a body stream carries (weak: it goes with the stream), for bodyArrived. */
+const exchangeOf = new WeakMap<ReadableStream<Uint8Array>, Exchange>();
+
+/**
+ * Whether every byte of an answer's body has arrived (it waits queued for its reader, so reading
+ * it to the end waits on nothing). False for a body this client did not read, or a decoded one.
+ */
+export function bodyArrived(body: ReadableStream<Uint8Array> | null): boolean {
+  return body !== null && exchangeOf.get(body)?.arrived === true;
+}
 
 function poolFor(url: URL): OriginPool {
   const key = `${url.protocol}//${url.host}`;

@@ -26,8 +26,9 @@ export function inlineTransform(
    * Told of each upstream read that made nothing to hand on (an SSE comment, a blank line, part of
    * an event): bytes came, so the upstream is not silent (DeepSeek's `: keep-alive` comments while
    * a request is queued, for minutes) and its idle timer restarts (open-upstream.ts touch).
+   * Asked after a read that made something whether the rest of the body has arrived (`arrived`).
    */
-  upstream?: { touch(): void },
+  upstream?: { touch(): void; arrived?(): boolean },
 ): ChunkReader {
   const queue: Uint8Array[] = [];
   let flushed = false;
@@ -46,7 +47,9 @@ export function inlineTransform(
   return {
     async read() {
       if (failed) throw failed.err;
-      while (queue.length === 0) {
+      // A body that has wholly arrived is read to its end at once (nothing to wait for), so the
+      // whole answer goes out as one piece (pull-relay.ts builds such a body closed).
+      while (queue.length === 0 || (!flushed && !failed && upstream?.arrived?.() === true)) {
         if (flushed) return DONE;
         const r = await source.read();
         if (r.done) {

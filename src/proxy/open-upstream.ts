@@ -1,5 +1,6 @@
 import type { AppContext } from '../context';
 import { sendUpstream } from '../http/send-upstream';
+import { bodyArrived } from '../http/upstream-client';
 import { adapterFor } from '../providers/registry';
 import { MAX_UPSTREAM_BODY_BYTES, readWholeAnswer } from '../providers/shared/read-capped';
 import type { ProviderId, UpstreamCall } from '../providers/types';
@@ -21,6 +22,8 @@ export interface OpenedUpstream {
   readonly apiKey: string | undefined;
   /** Restarts the idle timer: the relay reads (or is about to read) the upstream's body. */
   touch(): void;
+  /** Whether the whole body has arrived: reading it to its end waits on nothing (http/upstream-client.ts bodyArrived). */
+  arrived(): boolean;
   /**
    * Restarts the idle timer while the relay waits for its client to take more (TCP backpressure):
    * silence now is the client's, not the upstream's. If it lasts the idle timeout, the upstream call
@@ -210,6 +213,10 @@ export class UpstreamCallInFlight implements OpenedUpstream, FailureContext, Hel
   touch(): void {
     this.onStall = null;
     this.deadline.refresh();
+  }
+
+  arrived(): boolean {
+    return bodyArrived(this.res.body);
   }
 
   awaitClient(onStall: () => void): void {

@@ -40,6 +40,14 @@ class ChatRelaySteps implements RelaySteps {
     this.pending = s.first;
   }
 
+  whole(controller: ReadableStreamDefaultController<Uint8Array>): { error: null } | null {
+    const chunk = this.pending;
+    if (!chunk || !endsWithDone(chunk) || this.owesEstimate()) return null;
+    this.pending = null;
+    controller.enqueue(chunk);
+    return FINISHED;
+  }
+
   step(controller: ReadableStreamDefaultController<Uint8Array>): { error: null } | null | Promise<{ error: null } | null> {
     const chunk = this.pending;
     if (chunk) {
@@ -59,10 +67,15 @@ class ChatRelaySteps implements RelaySteps {
       controller.enqueue(chunk);
       return null;
     }
-    const tally = this.s.tally;
-    if (this.estimateFor !== undefined && tally.usageOwed !== undefined && tally.usage === null) return this.withEstimate(controller, chunk);
+    if (this.owesEstimate()) return this.withEstimate(controller, chunk);
     controller.enqueue(chunk);
     return FINISHED;
+  }
+
+  /** The stream finished owing its client usage the upstream did not give: the estimate goes out before [DONE]. */
+  private owesEstimate(): boolean {
+    const tally = this.s.tally;
+    return this.estimateFor !== undefined && tally.usageOwed !== undefined && tally.usage === null;
   }
 
   /** The last piece, then OpenAI's usage-only chunk with the estimate the row bills, then [DONE]. */
