@@ -28,8 +28,8 @@ export interface GroupInput {
   logic_level?: number | null;
   /** null, as left out: '' (none). */
   primary_use?: string | null;
-  /** Left out: {} (the default rules and classifier settings). */
-  settings?: Record<string, unknown>;
+  /** null, as left out: {} (the default rules and classifier settings). */
+  settings?: Record<string, unknown> | null;
 }
 
 /** What a group name may be (the API's schema and the dashboard's form both hold to it). */
