@@ -48,6 +48,23 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Groups refusals in the
     });
   });
 
+  test('a new group named like a taken one but for letter case is refused under Name, naming the taken one', async () => {
+    const { page } = s;
+    await navTo(page, 'Model groups', 'groups');
+    await page.click('#group_new-box summary');
+    await page.fill('#group_new input[name=name]', 'OpenAI-Auto');
+    await page.fill('#group_new textarea[name=targets]', 'gpt-4o-mini');
+    await page.click('#group_new button:text-is("Create group")');
+    await page.waitForSelector('#group_new .form-errors');
+    await focusSettles(page, '#group_new', 'name');
+    expect(await refusalAt(page, '#group_new', 'name')).toEqual({
+      invalid: 'true',
+      message: "A model group named 'openai-auto' exists: 'OpenAI-Auto' differs from it only in letter case, and names are case-sensitive, so the two would be mistaken for each other; change it with Edit on its card, or choose another name.",
+      underField: true, focused: true, elsewhere: 0,
+    });
+    expect(await page.locator('#group-OpenAI-Auto').count()).toBe(0);
+  });
+
   test('a group setting out of range is named by its label on the form', async () => {
     const { page } = s;
     await navTo(page, 'Model groups', 'groups');
