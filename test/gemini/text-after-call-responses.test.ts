@@ -6,25 +6,20 @@
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type OpenAI from 'openai';
-import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import type { FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { expectValidEvents } from '../responses/responses-rig';
 import { expectConsistentItems } from '../responses/stream-invariants';
-import { geminiAdapter } from '../../src/providers/gemini';
-import { firstToolCallOnly } from '../../src/providers/shared/one-tool-call';
+import { AFTER, BEFORE, CALL, parsedParts, textCallTextGemini, weatherCall as call } from './text-call-text-rig';
 import { chatToResponse } from '../../src/responses/chat-to-response';
 import { responseSkeleton } from '../../src/responses/response-skeleton';
-
-const FIXTURE = 'text-call-text';
-const raw = fixtureJson('gemini', `${FIXTURE}.json`);
-const [BEFORE, CALL, AFTER] = raw.candidates[0].content.parts as [{ text: string }, { functionCall: { name: string; args: object } }, { text: string }];
 
 let gemini: FakeUpstream;
 let gw: TestGateway;
 let openai: OpenAI;
 
 beforeAll(async () => {
-  gemini = startFakeUpstream((_r, rec) => (rec.path.includes(':streamGenerateContent') ? sseResponse(readChunks('gemini', `${FIXTURE}.chunks.txt`)) : jsonResponse(raw)));
+  gemini = textCallTextGemini();
   gw = await startGateway({ env: providerEnv('gemini', gemini.url) });
   openai = gw.openai();
 });
@@ -84,11 +79,8 @@ test('streamed: the same items in the same order as the JSON answer, events cons
 });
 
 test('pure: runs of text between several calls, a call first, and the one call a client allowed', () => {
-  const call = (city: string) => ({ functionCall: { name: 'get_weather', args: { city } } });
-  const answer = (parts: object[]) => ({ ...raw, candidates: [{ ...raw.candidates[0], content: { role: 'model', parts } }] });
   const items = (parts: object[], one = false) => {
-    const { completion } = geminiAdapter.parseChatResponse(answer(parts), { model: 'gemini-2.5-flash', stream: false, clientWantsUsage: false });
-    if (one) firstToolCallOnly(completion);
+    const completion = parsedParts(parts, one);
     const r = chatToResponse(completion as any, responseSkeleton({ model: 'gemini/gemini-2.5-flash', input: 'x' }, 'resp_1', 'gemini-2.5-flash', 1));
     return r.output.map((o) => (o.type === 'message' ? (o.content[0] as any).text : o.type === 'function_call' ? JSON.parse(o.arguments).city : o.type));
   };
