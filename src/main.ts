@@ -13,7 +13,7 @@ import { runMigrations } from './db/migrate';
 import { resetAdmin, resetAdminAsync, seedDatabase } from './db/seed/seed';
 import { migratePg, openPgStore } from './db/pg-store';
 import { listen } from './serve';
-import { storedRuleWarnings } from './startup/stored-group-warnings';
+import { caseTwinWarnings, storedRuleWarnings } from './startup/stored-group-warnings';
 import { badBaseUrlWarnings, newlyUnreadableKeyWarnings, trimmedBaseUrlWarnings, unreadableKeyWarnings } from './startup/stored-provider-warnings';
 import { prepareRuntime } from './startup/prepare-runtime';
 import { localUrl, urlHost } from './startup/local-url';
@@ -164,6 +164,7 @@ async function serve(config: Config): Promise<void> {
   for (const w of badBaseUrlWarnings(ctx.state.getSnapshot())) console.warn(w);
   for (const w of trimmedBaseUrlWarnings(ctx.state.getSnapshot())) console.warn(w);
   for (const w of storedRuleWarnings(ctx.state.getSnapshot())) console.warn(w);
+  for (const w of caseTwinWarnings(ctx.state.getSnapshot())) console.warn(w);
   // After the handlers: a stop asked for meanwhile still drains.
   const hint = await signInHint(ctx.db, localUrl(config.server.host, server.port!, '/')).catch(() => null);
   if (hint && !stopping) console.log(hint);

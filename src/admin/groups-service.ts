@@ -8,6 +8,7 @@ import { validateGroups, type GroupProblem } from '../routing';
 import type { GroupEntry } from '../state/snapshot-types';
 import type { AdminDeps } from './admin-deps';
 import { ID_CHARS, shownValue } from '../errors/shown-value';
+import { refuseCaseTwin } from './case-twin-names';
 
 export interface GroupView {
   name: string;
@@ -27,8 +28,8 @@ export interface GroupInput {
   logic_level?: number | null;
   /** null, as left out: '' (none). */
   primary_use?: string | null;
-  /** Left out: {} (the default rules and classifier settings). */
-  settings?: Record<string, unknown>;
+  /** null, as left out: {} (the default rules and classifier settings). */
+  settings?: Record<string, unknown> | null;
 }
 
 /** What a group name may be (the API's schema and the dashboard's form both hold to it). */
@@ -95,6 +96,7 @@ export async function createGroup(deps: AdminDeps, name: string, input: GroupInp
   checkGroupName(name);
   const exists = () => new ApiError({ status: 409, message: `A model group named '${name}' exists; use PUT /api/groups/${name} to change it.`, code: 'group_exists', param: 'name' });
   if ((await deps.db.select({ n: modelGroups.name }).from(modelGroups).where(eq(modelGroups.name, name))).length) throw exists();
+  refuseCaseTwin(deps, name, 'group');
   assertValid(deps, name, input);
   const e = entry(name, input);
   const [row] = await orConflict(deps.db.insert(modelGroups).values({ ...e, updatedAt: Date.now() }).returning(), exists);

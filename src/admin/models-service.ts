@@ -8,6 +8,7 @@ import { models } from '../db/schema';
 import { ApiError, badRequest, notFound } from '../errors/api-error';
 import type { AdminDeps } from './admin-deps';
 import { checkModelPatch } from './model-patch-limits';
+import { refuseCaseTwin } from './case-twin-names';
 import { NULLABLE_COLUMNS, type ModelPatch, type NullableField } from './model-patch';
 import type { TimeOfDayWindow } from '../usage/time-of-day-prices';
 
@@ -155,6 +156,7 @@ export async function createModel(deps: AdminDeps, input: ModelInput): Promise<M
   if ((await deps.db.select({ id: models.id }).from(models).where(eq(models.id, id))).length) throw exists();
   if (deps.state.getSnapshot().groups.has(id))
     throw new ApiError({ status: 409, message: `'${id}' is a model group's name; a model of that name would hide the group.`, code: 'group_exists', param: 'id' });
+  refuseCaseTwin(deps, id, 'model');
   const now = Date.now();
   const source = genaiPriceRow(provider, upstreamId, now, kind === 'image' ? 'image' : 'chat');
   const free = FREE_PROVIDERS.has(provider as ProviderId);

@@ -13,10 +13,11 @@ const groupFields = {
   strategy: t.Union([t.Literal('heuristic'), t.Literal('classifier')]),
   targets: t.Array(t.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 50 }),
   logic_level: t.Optional(t.Nullable(jsonInteger({ minimum: 1, maximum: 10 }))),
-  // null clears, as left out: no primary use. (`settings` stays an object, `{}` for the defaults: Elysia
-  // turns a string into an object under a nullable record, so "x" would be stored as {"0":"x"}.)
+  // null clears, as left out: no primary use; `settings` null, as `{}`, the defaults. (Elysia turns a
+  // string into an object under a record, nullable or not: admin-json-body.ts refuses anything but
+  // an object, or null here, before its check.)
   primary_use: t.Optional(t.Nullable(t.String({ maxLength: 500 }))),
-  settings: t.Optional(t.Record(t.String(), t.Unknown())),
+  settings: t.Optional(t.Nullable(t.Record(t.String(), t.Unknown()))),
 };
 
 /** Model groups (validated across the whole set: unknown targets, cycles, depth) and a routing dry run. */

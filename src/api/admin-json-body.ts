@@ -74,11 +74,24 @@ export function refuseUnknownFields(schemaOf: BodySchemaOf) {
   };
 }
 
-/** A field whose schema is an object (a record: `settings`) must be given one (null only where the schema allows it: then it is a union, not checked here). */
+/**
+ * A field whose schema is an object (a record: `settings`) must be given one, or null where the
+ * schema is the object or null (t.Nullable: an `anyOf` of the two), which the check lets through as
+ * it stands: Elysia's check turns a string under either into an object as well.
+ */
 function refuseNonObjects(properties: Record<string, unknown>, body: Record<string, unknown>): void {
   for (const [k, field] of Object.entries(properties)) {
     const v = body[k];
-    if (v === undefined || (field as { type?: unknown }).type !== 'object') continue;
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw badRequest(`Invalid value for '${k}': must be a JSON object.`, k);
+    const kind = objectField(field);
+    if (v === undefined || !kind || (v === null && kind === 'object or null')) continue;
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw badRequest(`Invalid value for '${k}': must be a JSON object${kind === 'object or null' ? ' or null' : ''}.`, k);
   }
+}
+
+/** Whether a field's schema is an object, or an object or null (t.Nullable of one); else undefined. */
+function objectField(field: unknown): 'object' | 'object or null' | undefined {
+  const f = field as { type?: unknown; anyOf?: { type?: unknown }[] };
+  if (f.type === 'object') return 'object';
+  const types = Array.isArray(f.anyOf) ? f.anyOf.map((s) => s?.type) : [];
+  return types.length === 2 && types.includes('object') && types.includes('null') ? 'object or null' : undefined;
 }

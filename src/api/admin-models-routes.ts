@@ -86,7 +86,7 @@ export function adminModelsRoutes(ctx: AppContext) {
       detail: {
         tags, security, responses: ADMIN_RESPONSES.createModel, summary: 'Add a model',
         description: 'Prices left out come from the bundled genai-prices data when it lists the model (0 on ollama and mock); ' +
-          'otherwise input_price and output_price are required (400). 409 `model_exists` when a model has the id, `group_exists` when a model group has that name.',
+          'otherwise input_price and output_price are required (400). 409 `model_exists` when a model has the id, `group_exists` when a model group has that name (also but for letter case).',
       },
     })
     .get('/api/models/:id', ({ params }) => {

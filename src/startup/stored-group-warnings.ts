@@ -19,3 +19,23 @@ export function storedRuleWarnings(snapshot: RuntimeSnapshot): string[] {
   }
   return out;
 }
+
+/**
+ * One warning per group or model name that another has but for letter case ("Fast-Flow" and
+ * "fast-flow"), which the admin API refuses to create since (admin/case-twin-names.ts) but an
+ * earlier release let in. Both keep routing, each by its exact name; the warning only says a 404's
+ * "did you mean" hint may name either, and which one to rename or delete.
+ */
+export function caseTwinWarnings(snapshot: RuntimeSnapshot): string[] {
+  const first = new Map<string, string>();
+  const out: string[] = [];
+  for (const [kind, names] of [['group', snapshot.groups.keys()], ['model', snapshot.models.keys()]] as const) {
+    for (const name of names) {
+      const key = name.toLowerCase();
+      const twin = first.get(key);
+      if (twin === undefined) first.set(key, `${kind} '${name}'`);
+      else out.push(`gophergate: ${kind} '${name}' differs from ${twin} only in letter case; both route by their exact name, but the two are easily mistaken: consider deleting one.`);
+    }
+  }
+  return out;
+}

@@ -25,17 +25,23 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Groups refusals in the
     return { status: r.status, json: (await r.json()) as { error: { code: string; message: string } } };
   }
 
-  test('a new group with a taken name says to edit its card, not which API route to call', async () => {
+  /** Sends the New group form with this name (and a target), refused: where and how the refusal shows. */
+  async function refusedNewGroup(name: string) {
     const { page } = s;
     await navTo(page, 'Model groups', 'groups');
     await page.click('#group_new-box summary');
-    await page.fill('#group_new input[name=name]', 'openai-auto');
+    await page.fill('#group_new input[name=name]', name);
     await page.fill('#group_new textarea[name=targets]', 'gpt-4o-mini');
     await page.click('#group_new button:text-is("Create group")');
     await page.waitForSelector('#group_new .form-errors');
-    // Under the Name field, which is marked and has the focus.
     await focusSettles(page, '#group_new', 'name');
-    expect(await refusalAt(page, '#group_new', 'name')).toEqual({
+    return refusalAt(page, '#group_new', 'name');
+  }
+
+  test('a new group with a taken name says to edit its card, not which API route to call', async () => {
+    const { page } = s;
+    // Under the Name field, which is marked and has the focus.
+    expect(await refusedNewGroup('openai-auto')).toEqual({
       invalid: 'true', message: "A model group named 'openai-auto' exists; change it with Edit on its card, or choose another name.",
       underField: true, focused: true, elsewhere: 0,
     });
@@ -46,6 +52,15 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Groups refusals in the
     expect({ status: r.status, code: r.json.error.code, message: r.json.error.message }).toEqual({
       status: 409, code: 'group_exists', message: "A model group named 'openai-auto' exists; use PUT /api/groups/openai-auto to change it.",
     });
+  });
+
+  test('a new group named like a taken one but for letter case is refused under Name, naming the taken one', async () => {
+    expect(await refusedNewGroup('OpenAI-Auto')).toEqual({
+      invalid: 'true',
+      message: "A model group named 'openai-auto' exists: 'OpenAI-Auto' differs from it only in letter case, and names are case-sensitive, so the two would be mistaken for each other; change it with Edit on its card, or choose another name.",
+      underField: true, focused: true, elsewhere: 0,
+    });
+    expect(await s.page.locator('#group-OpenAI-Auto').count()).toBe(0);
   });
 
   test('a group setting out of range is named by its label on the form', async () => {

@@ -9,23 +9,18 @@
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type Anthropic from '@anthropic-ai/sdk';
-import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import type { FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
-import { geminiAdapter } from '../../src/providers/gemini';
 import { chatToMessage } from '../../src/messages/chat-to-message';
-import { firstToolCallOnly } from '../../src/providers/shared/one-tool-call';
+import { AFTER, BEFORE, CALL, parsedParts, textCallTextGemini, weatherCall as call } from './text-call-text-rig';
 import { anthropicClient, comparable, expectAnthropicOrder, parseSse, weatherTool } from '../messages/messages-helpers';
-
-const FIXTURE = 'text-call-text';
-const raw = fixtureJson('gemini', `${FIXTURE}.json`);
-const [BEFORE, CALL, AFTER] = raw.candidates[0].content.parts as [{ text: string }, { functionCall: { name: string; args: object } }, { text: string }];
 
 let gemini: FakeUpstream;
 let gw: TestGateway;
 let client: Anthropic;
 
 beforeAll(async () => {
-  gemini = startFakeUpstream((_r, rec) => (rec.path.includes(':streamGenerateContent') ? sseResponse(readChunks('gemini', `${FIXTURE}.chunks.txt`)) : jsonResponse(raw)));
+  gemini = textCallTextGemini();
   gw = await startGateway({ env: providerEnv('gemini', gemini.url) });
   client = anthropicClient(gw);
 });
@@ -83,11 +78,8 @@ test('/v1/chat/completions: content is the texts in order, joined as the stream 
 });
 
 test('pure: runs of text between several calls, a call first, and the one call a client allowed', () => {
-  const call = (city: string) => ({ functionCall: { name: 'get_weather', args: { city } } });
-  const answer = (parts: object[]) => ({ ...raw, candidates: [{ ...raw.candidates[0], content: { role: 'model', parts } }] });
   const blocks = (parts: object[], one = false) => {
-    const { completion } = geminiAdapter.parseChatResponse(answer(parts), { model: 'gemini-2.5-flash', stream: false, clientWantsUsage: false });
-    if (one) firstToolCallOnly(completion);
+    const completion = parsedParts(parts, one);
     const m = chatToMessage(completion, { id: 'msg_1', model: 'gemini/gemini-2.5-flash', usage: null });
     return m.content.map((b) => (b.type === 'text' ? b.text : b.type === 'tool_use' ? (b.input as any).city : b.type));
   };

@@ -2,9 +2,9 @@
  * Text an answer's model wrote between or after its tool calls. Chat's message has one `content`
  * string and a `tool_calls` list, so it cannot say that Gemini's parts came as text, functionCall,
  * text: the text is joined (as a stream's content deltas join) and the order is lost. A bridge
- * whose answer has an order of its own (Anthropic's content blocks, which a translated stream keeps)
- * reads it from this mark, set only on a message with text after a call. Not enumerable, as
- * CLIENT_PART: a symbol never reaches a JSON body.
+ * whose answer has an order of its own (Anthropic's content blocks, Responses output items, which
+ * a translated stream keeps) reads it from this mark, set only on a message with text after a
+ * call. Not enumerable, as CLIENT_PART: a symbol never reaches a JSON body.
  */
 const TEXT_RUNS: unique symbol = Symbol('gophergate.textRuns');
 
