@@ -9,7 +9,8 @@ import type { V1Route } from './v1-route-types';
 
 /** What the chat endpoint answers. */
 function chatAnswer(r: ChatStarted): V1Answer {
-  if (r.kind === 'stream') return { stream: r.body, headers: r.headers };
+  // A stream that had wholly arrived goes out as its bytes (stream-relay.ts Relayed.whole).
+  if (r.kind === 'stream') return { stream: r.whole ?? r.body, headers: r.headers };
   // An answer whose upstream gave no usable usage (none, or nonsense counts the adapter took off)
   // carries the estimate its row bills (startChat's estimatedUsage), as the Responses and Messages
   // bridges' answers do: OpenAI's answers always carry usage, and clients that count tokens read it.

@@ -42,7 +42,8 @@ const utf8 = new TextEncoder();
 
 /** What an endpoint answers: a stream (its relay watches the delivery and writes the row at its end), or a whole JSON body. */
 export type V1Answer =
-  | { stream: ReadableStream<Uint8Array>; headers: Record<string, string> }
+  /** `stream` as its bytes when the whole answer had arrived (stream-relay.ts Relayed.whole): sent with the stream's headers. */
+  | { stream: ReadableStream<Uint8Array> | Uint8Array; headers: Record<string, string> }
   /** `json` as text, its bytes, or its bytes in pieces, sent in order (a large embeddings answer: embedding-body.ts). */
   | { json: string | Uint8Array<ArrayBuffer> | Uint8Array<ArrayBuffer>[]; headers: Record<string, string> };
 
@@ -62,7 +63,7 @@ function respond(ctx: AppContext, answer: V1Answer, r: { request: Request; serve
     const idleS = idleAfterStreamS(ctx);
     r.server?.timeout(r.request, idleS);
     ctx.deliveries.delivered(r.requestId, null);
-    return new Response(answer.stream, { headers: { ...answer.headers, ...SSE_HEADERS, 'keep-alive': keepAliveHint(idleS) } });
+    return new Response(answer.stream as BodyInit, { headers: { ...answer.headers, ...SSE_HEADERS, 'keep-alive': keepAliveHint(idleS) } });
   }
   r.server?.timeout(r.request, keepAliveS);
   const headers = { ...answer.headers, 'content-type': 'application/json', 'keep-alive': keepAliveHint(keepAliveS) };

@@ -84,6 +84,8 @@ export type ChatStarted =
   | (Started & {
       kind: 'stream';
       body: ReadableStream<Uint8Array>;
+      /** The whole answer's bytes when it had all arrived before the body was built (stream-relay.ts Relayed), else null. */
+      whole: Uint8Array | null;
       ended: Promise<StreamEnd>;
       /**
        * The stream's tally, whose `usage` is what the upstream reported so far: a Gemini stream's
@@ -185,13 +187,13 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
   }
   let resolveEnded!: (e: StreamEnd) => void;
   const ended = new Promise<StreamEnd>((r) => (resolveEnded = r));
-  const body = relayStream(opened, (end) => {
+  const { body, whole } = relayStream(opened, (end) => {
     // A stream that breaks after its first byte (stall, cut, error event) is the upstream failing.
     settleAnswer(ctx.breakers, target, end.error);
     recordRequest(ctx, meta, { decision, walk, delivered: streamDelivered(opened.tally, meta.storeBodies), error: end.error, overheadMs });
     resolveEnded(end);
   }, opts.streamErrorBytes, clientWantsUsage && opts.estimatedUsage === true ? req : undefined, ctx.tokenCounter, target.provider);
-  return { ...started, kind: 'stream', body, ended, tally: opened.tally };
+  return { ...started, kind: 'stream', body, whole, ended, tally: opened.tally };
 }
 
 /**

@@ -10,11 +10,6 @@ export interface RelaySteps {
    * outcome when it is over (pullRelay then closes the body), or null when more follows.
    */
   step(controller: ReadableStreamDefaultController<Uint8Array>): { error: ApiError | null } | null | Promise<{ error: ApiError | null } | null>;
-  /**
-   * Before the first pull: when what was read ahead is the whole answer, hands it on and answers
-   * the outcome (pullRelay builds the body closed); otherwise does nothing and answers null.
-   */
-  whole?(controller: ReadableStreamDefaultController<Uint8Array>): { error: ApiError | null } | null;
   /** What ends the body when a read fails after the first byte (an error event in the API's shape). */
   errorBytes(e: ApiError): Uint8Array[];
   /** Runs exactly once, when the stream is over: null error = finished normally. */
@@ -52,12 +47,6 @@ export function pullRelay(up: OpenedUpstream, reader: { cancel(): Promise<void> 
     {
       start(controller) {
         out = controller;
-        // An answer read whole before the body exists goes in closed: Bun then writes its head, its
-        // bytes and the chunked end in one send instead of three (BENCHMARKS.md, session 24).
-        const over = steps.whole?.(controller);
-        if (!over) return;
-        controller.close();
-        end(over.error);
       },
       async pull(controller) {
         try {

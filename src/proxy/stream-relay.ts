@@ -40,12 +40,12 @@ class ChatRelaySteps implements RelaySteps {
     this.pending = s.first;
   }
 
-  whole(controller: ReadableStreamDefaultController<Uint8Array>): { error: null } | null {
+  /** The pre-read piece when it is the whole answer (it ends with [DONE], no estimate owed), taken; else null. */
+  takeWhole(): Uint8Array | null {
     const chunk = this.pending;
     if (!chunk || !endsWithDone(chunk) || this.owesEstimate()) return null;
     this.pending = null;
-    controller.enqueue(chunk);
-    return FINISHED;
+    return chunk;
   }
 
   step(controller: ReadableStreamDefaultController<Uint8Array>): { error: null } | null | Promise<{ error: null } | null> {
@@ -97,6 +97,17 @@ class ChatRelaySteps implements RelaySteps {
   }
 }
 
+/** A relayed stream: its body, and its bytes when the whole answer had arrived before the body was built. */
+export interface Relayed {
+  body: ReadableStream<Uint8Array>;
+  /**
+   * The whole answer, when it had all arrived (an upstream that sends it at once after its latency):
+   * the stream is over (onEnd ran) and `body`, closed, carries the same bytes. Sent as bytes, Bun
+   * writes the head and the body in one send, with no stream to read (BENCHMARKS.md, session 24).
+   */
+  whole: Uint8Array | null;
+}
+
 /**
  * The client-facing stream: the pre-read first chunk, then the adapter's output as it comes
  * (pull-based, with the idle and stalled-client handling of pullRelay). A failure after the first
@@ -113,6 +124,21 @@ export function relayStream(
   estimateFor?: ChatRequest,
   counter?: TokenCounter,
   provider?: ProviderId,
-): ReadableStream<Uint8Array> {
-  return pullRelay(s.upstream, s.reader, new ChatRelaySteps(s, onEnd, errorBytes, estimateFor, counter, provider));
+): Relayed {
+  const steps = new ChatRelaySteps(s, onEnd, errorBytes, estimateFor, counter, provider);
+  const whole = steps.takeWhole();
+  if (whole === null) return { body: pullRelay(s.upstream, s.reader, steps), whole: null };
+  s.upstream.dispose();
+  onEnd(FINISHED);
+  return { body: closedBody(whole), whole };
+}
+
+/** A body that is over: these bytes, then its end. */
+function closedBody(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(c) {
+      c.enqueue(bytes);
+      c.close();
+    },
+  });
 }

@@ -1,14 +1,15 @@
 /**
  * A stream whose whole answer has arrived before the client's body is built (an upstream that
- * answers all at once, after its latency) goes out as one piece in a body built closed
- * (proxy/inline-transform.ts reads an arrived body to its end, proxy/pull-relay.ts `whole`): the
+ * answers all at once, after its latency) goes out as its bytes in one piece
+ * (proxy/inline-transform.ts reads an arrived body to its end, proxy/stream-relay.ts `whole`): the
  * client gets exactly what a paced stream gives, and the row is the same. Loopback only.
  */
 import { expect, test } from 'bun:test';
 import type { TCPSocketListener } from 'bun';
 import { bodyArrived, socketFetch } from '../../src/http/upstream-client';
 import { inlineTransform } from '../../src/proxy/inline-transform';
-import { pullRelay, type RelaySteps } from '../../src/proxy/pull-relay';
+import { relayStream } from '../../src/proxy/stream-relay';
+import type { StreamAttempt } from '../../src/proxy/open-attempt';
 import type { OpenedUpstream } from '../../src/proxy/open-upstream';
 import { readChunks, sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway } from '../helpers/start-gateway';
@@ -104,29 +105,29 @@ test('an arrived body is transformed to its end in one read (flush included); an
   expect(await run(false)).toEqual(['A', 'B', 'C', '!']);
 });
 
-test('a relay whose first piece is the whole answer is built closed: its end is reported at once, and no pull reads the upstream', async () => {
-  const ends: (string | null)[] = [];
-  let steps = 0;
-  let disposed = 0;
-  const up = { touch() {}, awaitClient() {}, abort() {}, dispose: () => void disposed++, failure: (e: unknown) => e } as unknown as OpenedUpstream;
-  const relaySteps: RelaySteps = {
-    whole(c) {
-      c.enqueue(enc.encode('data: whole\n\ndata: [DONE]\n\n'));
-      return { error: null };
-    },
-    step() {
-      steps++;
-      return { error: null };
-    },
-    errorBytes: () => [],
-    onEnd: (e) => void ends.push(e === null ? null : String(e)),
+test('a relay whose first piece is the whole answer hands its bytes over and is over at once; one with more to come streams it', async () => {
+  const run = (first: string, rest: string[]) => {
+    const ends: unknown[] = [];
+    let disposed = 0;
+    const upstream = { touch() {}, awaitClient() {}, abort() {}, dispose: () => void disposed++, failure: (e: unknown) => e } as unknown as OpenedUpstream;
+    const queue = rest.map((r) => enc.encode(r));
+    const reader = { read: async () => (queue.length ? { done: false as const, value: queue.shift()! } : { done: true as const, value: undefined }), cancel: async () => {} };
+    const s = { kind: 'stream', first: enc.encode(first), reader, tally: { usage: null, deliveredText: '', finishReason: 'stop', firstByteAt: null }, upstream } as unknown as StreamAttempt;
+    const relayed = relayStream(s, (e) => void ends.push(e));
+    return { relayed, ends, disposed: () => disposed };
   };
-  const body = pullRelay(up, { cancel: async () => {} }, relaySteps);
-  expect(ends).toEqual([null]);
-  expect(disposed).toBe(1);
-  expect(await new Response(body).text()).toBe('data: whole\n\ndata: [DONE]\n\n');
-  expect(steps).toBe(0);
-  expect(ends).toEqual([null]);
+  const whole = run('data: {"a":1}\n\ndata: [DONE]\n\n', []);
+  expect(whole.relayed.whole && dec.decode(whole.relayed.whole)).toBe('data: {"a":1}\n\ndata: [DONE]\n\n');
+  expect(whole.ends).toEqual([{ error: null }]);
+  expect(whole.disposed()).toBe(1);
+  expect(await new Response(whole.relayed.body).text()).toBe('data: {"a":1}\n\ndata: [DONE]\n\n');
+
+  const paced = run('data: {"a":1}\n\n', ['data: [DONE]\n\n']);
+  expect(paced.relayed.whole).toBeNull();
+  expect(paced.ends).toEqual([]);
+  expect(await new Response(paced.relayed.body).text()).toBe('data: {"a":1}\n\ndata: [DONE]\n\n');
+  expect(paced.ends).toEqual([{ error: null }]);
+  expect(paced.disposed()).toBe(1);
 });
 
 test('through the gateway: an answer that came in one write streams to the client exactly as a paced one, one row each, usage from the upstream or estimated', async () => {
