@@ -3,7 +3,7 @@ import type { AppContext } from '../context';
 import { storeBusyOr } from '../db/sqlite-write-failure';
 import { ApiError, toErrorResponse } from '../errors/api-error';
 import { keepAliveHint } from '../http/keep-alive-hint';
-import { pacedBody } from '../http/paced-body';
+import { PACED_FROM_BYTES, pacedBody } from '../http/paced-body';
 import { withHeaders } from '../http/with-headers';
 import { admitRequest } from '../limits/admit-request';
 import type { OutputCap } from '../proxy/output-limit';
@@ -28,8 +28,6 @@ export const ANNOUNCES_KEEP_ALIVE = new WeakSet<V1Handler>();
 const bodyTimeout = (s: number) =>
   new ApiError({ status: 408, message: `The request body did not arrive within ${s} s (LLM_PROXY__SERVER__BODY_TIMEOUT_S).`, code: 'request_timeout' });
 
-/** A whole answer this large may not fit the socket buffers at once: it is paced, so a client that stops reading is seen. */
-const PACED_FROM_BYTES = 256 * 1024;
 
 /** Bun's largest socket idle limit, in seconds. */
 const MAX_SOCKET_IDLE_S = 255;

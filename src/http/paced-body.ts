@@ -3,6 +3,13 @@ import { Deadline } from '../runtime/deadline';
 /** How a paced body ended: all of it taken, the client stopped taking it, or the client left. */
 export type PacedEnd = 'delivered' | 'stalled' | 'closed';
 
+/**
+ * A whole answer this large may not fit the socket buffers at once: it is paced, so a client that
+ * stops reading is seen. Smaller ones are handed to Bun whole (a JSON answer, a stream that had
+ * wholly arrived: proxy/stream-relay.ts).
+ */
+export const PACED_FROM_BYTES = 256 * 1024;
+
 /** A piece of the body handed out per pull: the runtime asks for the next once the socket took this one. */
 const PIECE_BYTES = 64 * 1024;
 

@@ -1,4 +1,5 @@
 import type { ApiError } from '../errors/api-error';
+import { PACED_FROM_BYTES } from '../http/paced-body';
 import { SSE_DONE, sseBytes } from '../providers/shared/sse-parser';
 import type { ChatRequest, ProviderId } from '../providers/types';
 import type { TokenCounter } from '../usage/token-counter';
@@ -40,10 +41,13 @@ class ChatRelaySteps implements RelaySteps {
     this.pending = s.first;
   }
 
-  /** The pre-read piece when it is the whole answer (it ends with [DONE], no estimate owed), taken; else null. */
+  /**
+   * The pre-read piece when it is the whole answer (it ends with [DONE], no estimate owed), taken;
+   * else null. A large one is relayed as a stream still, so a client that stops reading is seen.
+   */
   takeWhole(): Uint8Array | null {
     const chunk = this.pending;
-    if (!chunk || !endsWithDone(chunk) || this.owesEstimate()) return null;
+    if (!chunk || chunk.byteLength >= PACED_FROM_BYTES || !endsWithDone(chunk) || this.owesEstimate()) return null;
     this.pending = null;
     return chunk;
   }

@@ -6,6 +6,7 @@
  */
 import { expect, test } from 'bun:test';
 import type { TCPSocketListener } from 'bun';
+import { PACED_FROM_BYTES } from '../../src/http/paced-body';
 import { bodyArrived, socketFetch } from '../../src/http/upstream-client';
 import { inlineTransform } from '../../src/proxy/inline-transform';
 import { relayStream } from '../../src/proxy/stream-relay';
@@ -121,6 +122,13 @@ test('a relay whose first piece is the whole answer hands its bytes over and is 
   expect(whole.ends).toEqual([{ error: null }]);
   expect(whole.disposed()).toBe(1);
   expect(await new Response(whole.relayed.body).text()).toBe('data: {"a":1}\n\ndata: [DONE]\n\n');
+
+  // A whole answer too large to hand over at once is relayed as a stream, so a client that stops reading is seen.
+  const large = `data: {"a":"${'x'.repeat(PACED_FROM_BYTES)}"}\n\ndata: [DONE]\n\n`;
+  const big = run(large, []);
+  expect(big.relayed.whole).toBeNull();
+  expect(await new Response(big.relayed.body).text()).toBe(large);
+  expect(big.ends).toEqual([{ error: null }]);
 
   const paced = run('data: {"a":1}\n\n', ['data: [DONE]\n\n']);
   expect(paced.relayed.whole).toBeNull();
