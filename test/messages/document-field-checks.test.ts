@@ -69,7 +69,7 @@ describe('what Anthropic takes is still served', () => {
       expect(calls()).toBe(before + 1);
     }
     const tool = await client.messages.create({
-      model: 'openai/gpt-4o-mini', max_tokens: 100, tools: weather,
+      model: 'openai/gpt-4o-mini', max_tokens: 100, tools: weather as Anthropic.Tool[],
       messages: [{ role: 'user', content: 'Find' }, call('toolu_01') as any, { role: 'user', content: [result('toolu_01', [search({ citations: { enabled: true } })]) as any] }],
     });
     expect(tool.type).toBe('message');
