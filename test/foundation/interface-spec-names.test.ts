@@ -13,10 +13,9 @@
 import { describe, expect, test } from 'bun:test';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createApp } from '../../src/app';
-import { v1Routes } from '../../src/api/v1-routes';
 import { parseArgs } from '../../src/cli-args';
 import { loadConfig } from '../../src/config/config';
+import { servedOperations } from '../helpers/openapi-contract';
 import { useGateway, type TestGateway } from '../helpers/start-gateway';
 
 const ROOT = join(import.meta.dir, '..', '..');
@@ -69,11 +68,7 @@ useGateway((g) => (gw = g));
 
 describe.skipIf(!spec)('INTERFACE.md routes and names', () => {
   test('every route it names is served', () => {
-    const path = (p: string) => p.replace(/:(\w+)/g, '{$1}').replace(/\/\*$/, '/{model}');
-    const served = new Set([
-      ...createApp(gw.ctx).routes.map((r) => `${r.method === 'WS' ? 'GET' : r.method} ${path(r.path)}`),
-      ...Object.entries(v1Routes(gw.ctx)).flatMap(([p, methods]) => Object.keys(methods).map((m) => `${m} ${path(p)}`)),
-    ]);
+    const served = new Set(servedOperations(gw.ctx));
     const named = spans.flatMap((s) => {
       const m = /^((?:GET|POST|PUT|PATCH|DELETE)(?:\|(?:GET|POST|PUT|PATCH|DELETE))*) (\/[^\s?]*)/.exec(s);
       return m ? m[1]!.split('|').map((method) => `${method} ${m[2]}`) : [];
