@@ -14,7 +14,9 @@ import type { AnthropicMessageParam, MessagesRequest } from './anthropic-types';
  *   tool_use answered in the turn after (consecutive messages of a role are one turn, as Anthropic
  *   reads them); a tool_use's `input` an object;
  * - an image's media type one Anthropic takes, its data base64;
- * - cache_control of type `ephemeral` with a `ttl` of 5m or 1h, on at most 4 blocks.
+ * - cache_control of type `ephemeral` with a `ttl` of 5m or 1h, on at most 4 blocks;
+ * - a document's or search result's `citations` an object whose `enabled` is a boolean, a
+ *   document's `title` and `context` strings (null allowed each).
  * Plain loops: this runs on every /v1/messages request.
  */
 export function checkContent(req: MessagesRequest): void {
@@ -81,10 +83,30 @@ function checkBlock(b: any, path: string, counter: { cached: number }): void {
         throw badRequest(`${path}.tool_use.input: Input should be a valid dictionary`, `${path}.input`);
       }
       return;
+    case 'document':
+      checkString(b.title, `${path}.document.title`, `${path}.title`);
+      checkString(b.context, `${path}.document.context`, `${path}.context`);
+      checkCitations(b.citations, `${path}.${b.type}.citations`, `${path}.citations`);
+      return;
+    case 'search_result':
+      checkCitations(b.citations, `${path}.${b.type}.citations`, `${path}.citations`);
+      return;
     case 'tool_result':
       if (Array.isArray(b.content)) for (let k = 0; k < b.content.length; k++) checkBlock(b.content[k], `${path}.tool_result.content.${k}`, counter);
       return;
   }
+}
+
+/** A document's `title` / `context`: a string or null (a number was sent on, a non-string context dropped). */
+function checkString(v: unknown, at: string, param: string): void {
+  if (v !== undefined && v !== null && typeof v !== 'string') throw badRequest(`${at}: Input should be a valid string`, param);
+}
+
+/** `citations` of a document or search result: null, or an object whose `enabled` (when given) is a boolean. */
+function checkCitations(c: any, at: string, param: string): void {
+  if (c === undefined || c === null) return;
+  if (typeof c !== 'object' || Array.isArray(c)) throw badRequest(`${at}: Input should be a valid dictionary`, param);
+  if (c.enabled !== undefined && c.enabled !== null && typeof c.enabled !== 'boolean') throw badRequest(`${at}.enabled: Input should be a valid boolean`, `${param}.enabled`);
 }
 
 function checkImage(s: any, path: string): void {

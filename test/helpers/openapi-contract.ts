@@ -8,6 +8,9 @@
  */
 import Ajv2020 from 'ajv/dist/2020';
 import type { ValidateFunction } from 'ajv';
+import { createApp } from '../../src/app';
+import { v1Routes } from '../../src/api/v1-routes';
+import type { AppContext } from '../../src/context';
 
 export type OpenApiDoc = { paths: Record<string, Record<string, any>>; [k: string]: unknown };
 
@@ -111,3 +114,12 @@ export const namesIn = (schema: unknown, out = new Set<string>()): Set<string> =
 };
 /** The field names of INTERFACE.md's `{a, b?, c: {d}}` (not quoted values, not `<id>` placeholders). */
 export const namesOf = (braces: string) => [...braces.matchAll(/(?<=[{,[]\s*)([a-z_][a-z0-9_]*)\??\s*(?=[,}:\]])/g)].map((m) => m[1]!);
+
+/** OpenAPI's `{param}` form of a router path; `/v1/models/*` is documented as `/v1/models/{model}`. */
+const openapiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}').replace(/\/\*$/, '/{model}');
+
+/** Every operation the app serves, as `METHOD /path/{param}` (a WebSocket route as GET). */
+export const servedOperations = (ctx: AppContext): string[] => [
+  ...createApp(ctx).routes.map((r) => `${r.method === 'WS' ? 'GET' : r.method} ${openapiPath(r.path)}`),
+  ...Object.entries(v1Routes(ctx)).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${openapiPath(path)}`)),
+];

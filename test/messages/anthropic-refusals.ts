@@ -25,6 +25,8 @@ export const call = (...ids: string[]) => ({ role: 'assistant', content: ids.map
 export const result = (id: string, content: unknown = 'Sunny') => ({ type: 'tool_result', tool_use_id: id, content });
 export const weather = [{ name: 'weather', input_schema: { type: 'object' } }];
 const image = (media_type: string, data: string) => ({ type: 'image', source: { type: 'base64', media_type, data } });
+export const doc = (fields: object) => ({ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'The sky is blue.' }, ...fields });
+export const search = (fields: object) => ({ type: 'search_result', source: 'https://example.com/sky', title: 'Sky', content: [{ type: 'text', text: 'The sky is blue.' }], ...fields });
 const cached = (text: string) => ({ type: 'text', text, cache_control: { type: 'ephemeral' } });
 
 /** Refused before any call, for every target, with Anthropic's own message: [name, body fields, message]. */
@@ -60,6 +62,12 @@ export const ANTHROPIC_WORDS: [string, Record<string, unknown>, string][] = [
     "messages.0.content.0.text.cache_control: Input tag 'persistent' found using 'type' does not match any of the expected tags: 'ephemeral'"],
   ['cache_control with a ttl of 2h', { system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral', ttl: '2h' } }] }, "system.0.text.cache_control.ephemeral.ttl: Input should be '5m' or '1h'"],
   ['five cache_control blocks', { system: [cached('a'), cached('b')], messages: [user([cached('c'), cached('d'), cached('e')])] }, 'A maximum of 4 blocks with cache_control may be provided. Found 5.'],
+  ['document citations true', { messages: [user([{ type: 'text', text: 'Sum up' }, doc({ citations: true })])] }, 'messages.0.content.1.document.citations: Input should be a valid dictionary'],
+  ['document citations enabled "yes"', { messages: [user([doc({ citations: { enabled: 'yes' } })])] }, 'messages.0.content.0.document.citations.enabled: Input should be a valid boolean'],
+  ['a document title that is a number', { messages: [user([doc({ title: 7 })])] }, 'messages.0.content.0.document.title: Input should be a valid string'],
+  ['a document context that is an object', { messages: [user([doc({ context: { about: 'x' } })])] }, 'messages.0.content.0.document.context: Input should be a valid string'],
+  ['search_result citations a list, in a tool result', { tools: weather, messages: [user('Find'), call('toolu_01'), user([result('toolu_01', [search({ citations: [true] })])])] },
+    'messages.2.content.0.tool_result.content.0.search_result.citations: Input should be a valid dictionary'],
   ['a tool without input_schema', { tools: [{ name: 'weather' }] }, 'tools.0.custom.input_schema: Field required'],
   ['a tool whose input_schema is not an object schema', { tools: [{ name: 'weather', input_schema: { type: 'string' } }] }, "tools.0.custom.input_schema.type: Input should be 'object'"],
   ['two tools of one name', { tools: [...weather, ...weather] }, 'tools: Tool names must be unique.'],
