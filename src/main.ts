@@ -172,7 +172,7 @@ async function serve(config: Config): Promise<void> {
   for (const w of storedRuleWarnings(ctx.state.getSnapshot())) console.warn(w);
   for (const w of caseTwinWarnings(ctx.state.getSnapshot())) console.warn(w);
   // After the handlers: a stop asked for meanwhile still drains.
-  const hint = await signInHint(ctx.db, localUrl(config.server.host, server.port!, '/')).catch(() => null);
+  const hint = await signInHint(ctx.db, localUrl(config.server.host, server.port!, '/'), config.admin.password !== undefined).catch(() => null);
   if (hint && !stopping) console.log(hint);
 }
 
