@@ -6,7 +6,8 @@ import { expect, test } from 'bun:test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { databaseUrl } from '../helpers/pg-database';
+import { SQL } from 'bun';
+import { createTestDatabase, databaseUrl, PG_SERVER_URL } from '../helpers/pg-database';
 
 const MAIN = join(import.meta.dir, '../../src/main.ts');
 
@@ -41,4 +42,22 @@ test('a role that does not exist: the line points at the user and password of th
   expect(r.code).toBe(1);
   expect(r.err).toContain('check the user and password in LLM_PROXY__DATABASE__URL');
   expect(r.err).not.toContain('hunter2-secret');
+}, 60_000);
+
+test('a user that may not create the tables: the line says it must be allowed to (createdb -O makes it the owner)', async () => {
+  const db = await createTestDatabase();
+  const role = `gg_test_role_${crypto.randomUUID().replaceAll('-', '').slice(0, 8)}`;
+  const admin = new SQL({ url: PG_SERVER_URL, max: 1 });
+  await admin.unsafe(`CREATE ROLE "${role}" LOGIN`);
+  try {
+    const u = new URL(db.url);
+    u.username = role;
+    const r = start(u.toString());
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`the user must be allowed to create tables in the database (createdb -O ${role} ${db.name} makes it the owner)`);
+  } finally {
+    await db.drop();
+    await admin.unsafe(`DROP ROLE IF EXISTS "${role}"`);
+    await admin.close();
+  }
 }, 60_000);
