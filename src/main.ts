@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 // First: may re-execute the process with Bun's fetch cap before the app loads (see the file).
 import './startup/early-fetch-cap';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openAppContext } from './app-context';
 import { HELP, parseArgs } from './cli-args';
@@ -18,6 +19,7 @@ import { badBaseUrlWarnings, newlyUnreadableKeyWarnings, trimmedBaseUrlWarnings,
 import { prepareRuntime } from './startup/prepare-runtime';
 import { localUrl, urlHost } from './startup/local-url';
 import { signInHint } from './startup/sign-in-hint';
+import { newDatabaseNote } from './startup/reset-admin-note';
 import { ownKeyCopyWarnings } from './startup/own-key-copy-warnings';
 import { runHealthcheck } from './startup/healthcheck';
 import { startedIgnoring } from './startup/inherited-ignore';
@@ -75,6 +77,9 @@ async function runResetAdmin(config: Config): Promise<void> {
     }
     return;
   }
+  // Run from another folder than the gateway's (a supervisor's is often `/`), the reset would make a
+  // new database there and say it reset admin, while the gateway's admin keeps its password.
+  const isNew = !existsSync(config.database.path);
   const { what, username } = await step('store', config, () => {
     const { sqlite, db } = openDatabase(config.database.path);
     runMigrations(db);
@@ -87,6 +92,7 @@ async function runResetAdmin(config: Config): Promise<void> {
     `gophergate: ${what === 'reset' ? 'reset' : 'created'} user '${username}' in ${resolve(config.database.path)} with password 'admin123'; ` +
       'a new password must be chosen at the next login. Existing admin sessions were signed out.',
   );
+  if (isNew) console.error(newDatabaseNote(resolve(config.database.path)));
 }
 
 async function serve(config: Config): Promise<void> {
@@ -166,7 +172,7 @@ async function serve(config: Config): Promise<void> {
   for (const w of storedRuleWarnings(ctx.state.getSnapshot())) console.warn(w);
   for (const w of caseTwinWarnings(ctx.state.getSnapshot())) console.warn(w);
   // After the handlers: a stop asked for meanwhile still drains.
-  const hint = await signInHint(ctx.db, localUrl(config.server.host, server.port!, '/')).catch(() => null);
+  const hint = await signInHint(ctx.db, localUrl(config.server.host, server.port!, '/'), config.admin.password !== undefined).catch(() => null);
   if (hint && !stopping) console.log(hint);
 }
 

@@ -56,7 +56,7 @@ export function startupFailureMessage(err: unknown, step: StartupStep, config: C
     if (!code.startsWith('ERR_POSTGRES') && !/^E[A-Z]+$/.test(code)) return null;
     // Bun says only "Failed to connect" both for a refused port and for a host name that does not resolve.
     const why = code === 'ERR_POSTGRES_CONNECTION_REFUSED' ? 'nothing accepted the connection (the server is down, the port is wrong, or the host name does not resolve)' : messageOf(err);
-    return `cannot use the PostgreSQL database ${urlWithoutQueryValues(config.database.url)}: ${why} (${code}); check LLM_PROXY__DATABASE__URL and that the server is up.`;
+    return `cannot use the PostgreSQL database ${urlWithoutQueryValues(config.database.url)}: ${why} (${code}); ${pgFix(err, config.database.url)}.`;
   }
   const base = code.replace(/^(SQLITE_[A-Z]+?)_[A-Z_]+$/, '$1'); // SQLITE_IOERR_WRITE -> SQLITE_IOERR
   const reason = FILE_REASONS[code] ?? FILE_REASONS[base];
@@ -73,6 +73,24 @@ export function startupFailureMessage(err: unknown, step: StartupStep, config: C
     `cannot use the database ${config.database.path}${where}: ${reason} (${code}). ` +
     'Set LLM_PROXY__DATABASE__PATH to a file on a writable disk with free space (its folder is created), or fix this one.'
   );
+}
+
+/**
+ * What to do about a PostgreSQL that answered but refused, by its SQLSTATE (Bun's `errno`): a server
+ * that said the database or role does not exist is up, so "check that the server is up" misleads.
+ */
+function pgFix(err: unknown, url: string): string {
+  const state = String((err as { errno?: unknown } | null)?.errno ?? '');
+  const { username, pathname } = new URL(url);
+  const database = decodeURIComponent(pathname.replace(/^\/+/, '')) || 'gophergate';
+  const user = decodeURIComponent(username) || 'gophergate';
+  // 3D000 invalid_catalog_name: the database is not there; the gateway makes its tables, not the database.
+  if (state === '3D000') return `create the database first (createdb -O ${user} ${database}), or correct its name in LLM_PROXY__DATABASE__URL`;
+  // 28000 invalid_authorization_specification (no such role, pg_hba refusal), 28P01 invalid_password.
+  if (state === '28000' || state === '28P01') return 'check the user and password in LLM_PROXY__DATABASE__URL (and that PostgreSQL lets that user connect from here)';
+  // 42501 insufficient_privilege: the user may not create the gateway's tables.
+  if (state === '42501') return `the user must be allowed to create tables in the database (createdb -O ${user} ${database} makes it the owner)`;
+  return 'check LLM_PROXY__DATABASE__URL and that the server is up';
 }
 
 /**

@@ -101,6 +101,16 @@ describe('command line', () => {
     expect(admin.must_change_password).toBe(1);
     expect(Bun.password.verifySync('admin123', admin.password_hash)).toBe(true);
     expect(existsSync(join(r.cwd, 'data', 'gophergate.db'))).toBe(true);
+    // Made, not found: said on stderr, so a reset run from the wrong folder is not taken for the gateway's.
+    expect(r.err).toContain(`there was no database at ${join(r.cwd, 'data', 'gophergate.db')}, so --reset-admin created a new one there`);
+    expect(r.err).toContain('LLM_PROXY__DATABASE__PATH');
+  });
+
+  test('--reset-admin on an existing database says nothing of a new one', () => {
+    const first = run(['--reset-admin']);
+    const again = run(['--reset-admin'], {}, first.cwd);
+    expect({ code: again.code, out: again.out }).toEqual({ code: 0, out: expect.stringContaining("reset user 'admin'") });
+    expect(again.err).not.toContain('there was no database');
   });
 });
 

@@ -65,6 +65,11 @@ test("no sign-in line when admin's password was configured; the line is back aft
     expect(await signInHint(gw.ctx.db, 'http://x/')).toBeNull();
     resetAdmin(gw.ctx.db);
     expect(await signInHint(gw.ctx.db, 'http://x/')).toBe('gophergate: sign in at http://x/ as admin / admin123; you will be asked to choose a new password');
+    // LLM_PROXY__ADMIN__PASSWORD set on a database that did not take it: the line says why it is not the password.
+    expect(await signInHint(gw.ctx.db, 'http://x/', true)).toBe(
+      'gophergate: sign in at http://x/ as admin / admin123; you will be asked to choose a new password ' +
+        '(LLM_PROXY__ADMIN__PASSWORD is read only when the database is first created, and this one was created without it or reset since)',
+    );
   } finally {
     await gw.close();
   }
