@@ -1,7 +1,7 @@
 /**
  * HTTP a sloppy client or a scanner sends, beyond the body: HEAD on every route, a CORS preflight
  * on every /v1 route, paths spelled oddly (a trailing slash, dot segments, doubled or encoded
- * slashes, capitals), query strings on POST routes, `Expect: 100-continue`, chunked bodies past
+ * slashes, capitals), TRACE and CONNECT, query strings on POST routes, `Expect: 100-continue`, chunked bodies past
  * the size cap, and several requests one after another on one keep-alive connection. A /v1
  * request served has exactly one log row; a path that is no route is the unknown route's 404 in
  * OpenAI's shape, with no row (README).
@@ -105,6 +105,20 @@ describe('paths spelled oddly', () => {
       const id = answer!.headers['x-request-id'];
       expect({ path, id: path.startsWith('/v1') ? typeof id : 'n/a' }).toEqual({ path, id: path.startsWith('/v1') ? 'string' : 'n/a' });
       if (id) expect(await rowsOf(id)).toBe(0);
+    }
+    expect(openai.requests.length).toBe(sent);
+  });
+
+  test('TRACE, CONNECT (authority-form too) and PROPFIND, after requests with the same Host: a 4xx in OpenAI\'s shape, never a 500, nothing sent', async () => {
+    // A served request first, so the Host is one the gateway has already seen (host-header.ts
+    // skips the URL check for it; CONNECT's authority-form URL is no http:// URL: it was a 500).
+    const [served] = answersOf((await exchange(gw.url, requestHead('GET', '/v1/models', [auth(), 'Connection: close']))).text);
+    expect(served!.status).toBe(200);
+    const sent = openai.requests.length;
+    for (const [method, target] of [['CONNECT', '127.0.0.1:443'], ['CONNECT', 'api.openai.com:443'], ['CONNECT', '/v1/chat/completions'], ['TRACE', '/v1/chat/completions'], ['TRACE', '/'], ['PROPFIND', '/v1/models']]) {
+      const [answer] = answersOf((await exchange(gw.url, requestHead(method!, target!, [auth(), 'Connection: close']))).text);
+      expect({ method, target, client: answer!.status >= 400 && answer!.status < 500 }).toEqual({ method, target, client: true });
+      expect(JSON.parse(answer!.body).error).toMatchObject({ type: 'invalid_request_error', param: null });
     }
     expect(openai.requests.length).toBe(sent);
   });
