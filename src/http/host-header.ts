@@ -35,9 +35,9 @@ export function hostIsValid(request: Request): boolean {
 /**
  * The last Host that passed both checks. Both depend on the Host alone (Bun builds the URL's
  * origin from it) for every method but CONNECT, and a client sends the same one on every
- * request, so the next request with it skips the pattern and the `request.url` getter, which builds a new string each time
- * (BENCHMARKS.md, "Cutting the per-request cost"). A cache of a pure function of one string,
- * not per-app state.
+ * request, so the next request with it skips the pattern and the `request.url` getter, which
+ * builds a new string each time (BENCHMARKS.md, "Cutting the per-request cost"). A cache of a
+ * pure function of one string, not per-app state.
  */
 let lastGoodHost: string | null = null;
 
