@@ -22,7 +22,9 @@ export const invalidHost = () =>
  */
 export function hostIsValid(request: Request): boolean {
   const host = request.headers.get('host');
-  if (host !== null && host === lastGoodHost) return true;
+  // CONNECT's authority-form target (`CONNECT 127.0.0.1:443`) becomes request.url as it is, not
+  // an http:// URL, whatever the Host: its URL is always checked (it was a 500 once the Host was cached).
+  if (host !== null && host === lastGoodHost && request.method !== 'CONNECT') return true;
   if (host !== null && !isValidHost(host)) return false;
   const url = request.url;
   const ok = url.startsWith('http://') || url.startsWith('https://');
@@ -32,10 +34,10 @@ export function hostIsValid(request: Request): boolean {
 
 /**
  * The last Host that passed both checks. Both depend on the Host alone (Bun builds the URL's
- * origin from it), and a client sends the same one on every request, so the next request with
- * it skips the pattern and the `request.url` getter, which builds a new string each time
- * (BENCHMARKS.md, "Cutting the per-request cost"). A cache of a pure function of one string,
- * not per-app state.
+ * origin from it) for every method but CONNECT, and a client sends the same one on every
+ * request, so the next request with it skips the pattern and the `request.url` getter, which
+ * builds a new string each time (BENCHMARKS.md, "Cutting the per-request cost"). A cache of a
+ * pure function of one string, not per-app state.
  */
 let lastGoodHost: string | null = null;
 

@@ -1,10 +1,10 @@
 /**
  * HTTP a sloppy client or a scanner sends, beyond the body: HEAD on every route, a CORS preflight
  * on every /v1 route, paths spelled oddly (a trailing slash, dot segments, doubled or encoded
- * slashes, capitals), query strings on POST routes, `Expect: 100-continue`, chunked bodies past
- * the size cap, and several requests one after another on one keep-alive connection. A /v1
- * request served has exactly one log row; a path that is no route is the unknown route's 404 in
- * OpenAI's shape, with no row (README).
+ * slashes, capitals), TRACE and CONNECT, query strings on POST routes, `Expect: 100-continue`,
+ * chunked bodies past the size cap, several requests one after another on one keep-alive
+ * connection, and HTTP/1.0 clients. A /v1 request served has exactly one log row; a path that is
+ * no route is the unknown route's 404 in OpenAI's shape, with no row (README).
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { connect } from 'node:net';
@@ -109,6 +109,20 @@ describe('paths spelled oddly', () => {
     expect(openai.requests.length).toBe(sent);
   });
 
+  test('TRACE, CONNECT (authority-form too) and PROPFIND, after requests with the same Host: a 4xx in OpenAI\'s shape, never a 500, nothing sent', async () => {
+    // A served request first, so the Host is one the gateway has already seen (host-header.ts
+    // skips the URL check for it; CONNECT's authority-form URL is no http:// URL: it was a 500).
+    const [served] = answersOf((await exchange(gw.url, requestHead('GET', '/v1/models', [auth(), 'Connection: close']))).text);
+    expect(served!.status).toBe(200);
+    const sent = openai.requests.length;
+    for (const [method, target] of [['CONNECT', '127.0.0.1:443'], ['CONNECT', 'api.openai.com:443'], ['CONNECT', '/v1/chat/completions'], ['TRACE', '/v1/chat/completions'], ['TRACE', '/'], ['PROPFIND', '/v1/models']]) {
+      const [answer] = answersOf((await exchange(gw.url, requestHead(method!, target!, [auth(), 'Connection: close']))).text);
+      expect({ method, target, client: answer!.status >= 400 && answer!.status < 500 }).toEqual({ method, target, client: true });
+      expect(JSON.parse(answer!.body).error).toMatchObject({ type: 'invalid_request_error', param: null });
+    }
+    expect(openai.requests.length).toBe(sent);
+  });
+
   test('a request line past Bun\'s limit (a 70 KB query string) is a bare 431 and a closed connection', async () => {
     const r = await exchange(gw.url, requestHead('GET', `/v1/models?${'a'.repeat(70_000)}`, [auth()]));
     expect({ statuses: statusesOf(r.text), closed: r.closed }).toEqual({ statuses: [431], closed: true });
@@ -205,5 +219,23 @@ describe('one keep-alive connection', () => {
     expect(new Set(ids).size).toBe(6);
     for (const id of ids) await gw.waitForRow(id); // throws on a second row
     expect(answers[4]!.headers['x-request-id']).toBeUndefined();
+  });
+});
+
+describe('HTTP/1.0 clients', () => {
+  test('with and without keep-alive, whole and streamed: answered, closed after the answer, a stream not chunk-framed, one row each', async () => {
+    const STREAM = JSON.stringify({ model: 'mock/echo', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    for (const [body, keepAlive] of [[CHAT, false], [CHAT, true], [STREAM, false], [STREAM, true]] as const) {
+      const head = `POST /v1/chat/completions HTTP/1.0\r\nHost: 127.0.0.1\r\n${auth()}\r\nContent-Type: application/json\r\n${keepAlive ? 'Connection: keep-alive\r\n' : ''}Content-Length: ${body.length}\r\n\r\n`;
+      const r = await exchange(gw.url, head + body);
+      const label = { stream: body === STREAM, keepAlive };
+      // Bun does not keep an HTTP/1.0 connection open; the answer's end is the connection's close.
+      expect({ ...label, statuses: statusesOf(r.text), closed: r.closed }).toEqual({ ...label, statuses: [200], closed: true });
+      const [headText, rest] = [r.text.slice(0, r.text.indexOf('\r\n\r\n')), r.text.slice(r.text.indexOf('\r\n\r\n') + 4)];
+      expect(headText).not.toMatch(/transfer-encoding/i);
+      if (body === STREAM) expect({ ...label, starts: rest.startsWith('data: '), done: rest.trimEnd().endsWith('data: [DONE]') }).toEqual({ ...label, starts: true, done: true });
+      else expect(JSON.parse(rest).object).toBe('chat.completion');
+      expect((await gw.waitForRow(/x-request-id: (\S+)/i.exec(headText)![1]!)).status).toBe(200);
+    }
   });
 });
