@@ -81,6 +81,8 @@ export interface MixedLoadCluster {
   send: (kind: Kind, node: number, key: string, i: number) => Promise<Sent>;
   load: (keys: string[], n: number, parallel?: number, on?: number[]) => Promise<Sent[]>;
   oneRowEach: (sent: Sent[]) => Promise<Row[]>;
+  /** The Redis key prefix the instances share (to read a scope's counters). */
+  prefix: () => string;
 }
 
 /** Starts the three instances before the file's tests (then hands the fake and PostgreSQL to `ready`), stops all after them. */
@@ -279,5 +281,5 @@ export function useMixedLoadCluster(ready: (up: { fake: FakeUpstream; pg: SQL })
   const hold = (until: Promise<void> | null) => {
     holdStreams = until;
   };
-  return { nodes, start, hold, admin, created, knownEverywhere, send, load, oneRowEach };
+  return { nodes, start, hold, admin, created, knownEverywhere, send, load, oneRowEach, prefix: () => prefix };
 }
