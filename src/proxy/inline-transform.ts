@@ -48,7 +48,7 @@ export function inlineTransform(
     async read() {
       if (failed) throw failed.err;
       // A body that has wholly arrived is read to its end at once (nothing to wait for), so the
-      // whole answer goes out as one piece (pull-relay.ts builds such a body closed).
+      // whole answer goes out as one piece (stream-relay.ts then sends it as its bytes).
       while (queue.length === 0 || (!flushed && !failed && upstream?.arrived?.() === true)) {
         if (flushed) return DONE;
         const r = await source.read();
