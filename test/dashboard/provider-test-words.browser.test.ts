@@ -21,7 +21,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('failed connection test
     refusing = startFakeUpstream(() => jsonResponse({ error: { message: 'Authentication Fails, Your api key: ****0001 is invalid', type: 'authentication_error', param: null, code: 'invalid_request_error' } }, 401));
     await setProviderSettings(env.gw.ctx, 'deepseek', { base_url: `${refusing.url}/v1`, api_key: 'sk-provider-test-words-0001', enabled: true });
     const closed = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response('') });
-    closedPort = closed.port;
+    closedPort = closed.port!;
     closed.stop(true);
     await setProviderSettings(env.gw.ctx, 'ollama', { base_url: `http://127.0.0.1:${closedPort}/v1` });
   });
