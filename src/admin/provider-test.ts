@@ -1,6 +1,7 @@
 import { redactKeyForms } from '../security/redact-key';
 import type { ProviderSettings } from '../providers/types';
 import { requireProviderId, type ProviderDeps } from './providers-service';
+import { noAnswerText, upstreamRefusalText } from './provider-test-text';
 
 export interface ConnectionTest {
   ok: boolean;
@@ -53,10 +54,8 @@ export async function testProviderConnection(deps: ProviderDeps, id: string, tim
       // not JSON: status alone decides
     }
     const ok = res.ok;
-    return { ok, status: res.status, latency_ms: elapsed(), models, error: ok ? null : scrub(`HTTP ${res.status}: ${text}`, s.apiKey) };
+    return { ok, status: res.status, latency_ms: elapsed(), models, error: ok ? null : scrub(upstreamRefusalText(res.status, text), s.apiKey) };
   } catch (err) {
-    const name = (err as Error)?.name;
-    const msg = name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${timeoutMs} ms` : String((err as Error)?.message ?? err);
-    return { ok: false, status: null, latency_ms: elapsed(), models: null, error: scrub(msg, s.apiKey) };
+    return { ok: false, status: null, latency_ms: elapsed(), models: null, error: scrub(noAnswerText(err, url, timeoutMs), s.apiKey) };
   }
 }

@@ -71,7 +71,9 @@ export function usd(n: number): string {
  */
 export function usdExact(n: number): string {
   if (!Number.isFinite(n)) return '$0.00';
-  const s = Math.abs(n).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 6 });
+  // Every digit typed: a budget of $0.0000001 cut at six decimals read "$0.00". Intl prints a double's
+  // shortest decimal, so the extra room adds no float noise (0.1 stays "0.10").
+  const s = Math.abs(n).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 100 });
   return `${n < 0 ? '-' : ''}$${s}`;
 }
 

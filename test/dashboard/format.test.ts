@@ -21,6 +21,8 @@ describe('dashboard number formats carry units', () => {
 
   test.each([
     [1234.56, '$1,234.56'], [1000, '$1,000.00'], [0.05, '$0.05'], [0.005, '$0.005'], [12.345, '$12.345'], [0, '$0.00'], [2_500_000, '$2,500,000.00'],
+    // Past six decimals, still the budget typed, never "$0.00".
+    [1e-7, '$0.0000001'], [0.00000125, '$0.00000125'],
   ])('usdExact(%p) = %p (a budget as typed)', (n, s) => expect(usdExact(n)).toBe(s));
 
   test.each([

@@ -60,6 +60,11 @@ describe('a fresh install', () => {
     expect(list[2]).toContain('[Monitoring](/monitor)');
   });
 
+  test('with no requests the error rate is "—", not a clean "0%"', async () => {
+    const html = await usagePage();
+    expect(/id="stat-error-rate"[\s\S]*?<div class="stat-value">([^<]*)</.exec(html)?.[1]).toBe('—');
+  });
+
   test('enabling a provider with no key warns that its requests fail until one is set', async () => {
     const card = await postProvider('deepseek', { enabled: 'true' });
     expect(card).toContain('class="badge ok">enabled');

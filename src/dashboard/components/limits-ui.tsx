@@ -57,7 +57,7 @@ export function LimitSummary(props: { v: LimitValues; teamName?: string | null }
   const exact = (n: number) => n.toLocaleString('en-US');
   if (v.rpm !== null) parts.push(`${exact(v.rpm)} rpm`);
   if (v.tpm !== null) parts.push(`${exact(v.tpm)} tpm`);
-  if (v.maxParallel != null) parts.push(`${v.maxParallel} parallel`);
+  if (v.maxParallel != null) parts.push(`${exact(v.maxParallel)} parallel`);
   if (v.models !== null) parts.push(`models: ${v.models.join(', ')}`);
   if (v.expiresAt) parts.push(`expires ${v.expiresAt.replace('T', ' ').replace(/\.000Z$|Z$/, ' UTC')}`);
   if (props.teamName) parts.push(`team ${props.teamName}`);

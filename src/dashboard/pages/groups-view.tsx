@@ -1,4 +1,5 @@
 /** @jsxImportSource #html */
+import { GROUP_NAME_MAX_CHARS } from '../../admin/groups-service';
 import { domIdPart } from '../dom-id';
 import { Card, DECIMAL_FIELD, fieldRefusal, FormErrors, postTo } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
@@ -62,7 +63,7 @@ export function GroupForm(props: { v: GroupFormValues; isNew: boolean; errors?: 
       {top}
       <div class="form-grid">
         <label>Name
-          {isNew ? <input name="name" value={v.name} required maxlength="64" pattern="[A-Za-z0-9][A-Za-z0-9._:\-]*" title="a letter or digit first, then letters, digits, . _ : -" {...mark('name')} /> : <input name="name" value={v.name} readonly />}
+          {isNew ? <input name="name" value={v.name} required maxlength={String(GROUP_NAME_MAX_CHARS)} pattern="[A-Za-z0-9][A-Za-z0-9._:\-]*" title="a letter or digit first, then letters, digits, . _ : -" {...mark('name')} /> : <input name="name" value={v.name} readonly />}
           {message('name')}
         </label>
         <label>Strategy

@@ -107,7 +107,8 @@ export function ProviderCardView(props: { p: ProviderCard; admin: boolean; saved
       <dl class="kv">
         <dt>Base URL</dt>
         <dd>
-          <code safe>{p.baseUrl}</code>
+          {/* At most three lines (the whole URL in its title and the Save URL field): a pasted 3,000-character URL made the card a page long. */}
+          <code class="base-url" title={p.baseUrl} safe>{p.baseUrl}</code>
           {/* A URL pasted as a provider's docs give it was taken as meant: say what changed, so the form's value is not a surprise. */}
           {p.baseUrlNote ? <p class="muted small base-url-note" role="status" safe>{`Changed: ${p.baseUrlNote}.`}</p> : ''}
         </dd>

@@ -153,7 +153,8 @@ export function UsageView(props: { vm: UsageViewModel }) {
 /** The cards, charts and breakdowns (not read when the Team filter was refused). */
 function UsageFigures(props: { vm: UsageViewModel }) {
   const { totals: t, range, series } = props.vm;
-  const errorRate = t.requests ? t.errors / t.requests : 0;
+  // No requests: no rate ("—", as the mean overhead beside it), not "0%", a rate measured clean.
+  const errorRate = t.requests ? percent(t.errors / t.requests) : '—';
   const chart = {
     bucket: range.bucket,
     labels: series.map((p) => p.t),
@@ -170,7 +171,7 @@ function UsageFigures(props: { vm: UsageViewModel }) {
         <Stat id="stat-tokens" label="Tokens" value={compactNumber(t.promptTokens + t.completionTokens)}
           note={`${compactNumber(t.promptTokens)} in (${compactNumber(t.cachedTokens)} cached${t.cacheWriteTokens ? `, ${compactNumber(t.cacheWriteTokens)} cache write` : ''}) · ${compactNumber(t.completionTokens)} out (${compactNumber(t.reasoningTokens)} reasoning)`} />
         <Stat id="stat-cost" label="Cost" value={usd(t.costUsd)} note={t.requests ? `${usd(t.costUsd / t.requests)} per request` : undefined} />
-        <Stat id="stat-error-rate" label="Error rate" value={percent(errorRate)} />
+        <Stat id="stat-error-rate" label="Error rate" value={errorRate} />
         <Stat id="stat-overhead" label="Mean overhead" value={t.meanOverheadMs == null ? '—' : duration(t.meanOverheadMs)}
           note={t.meanLatencyMs == null ? undefined : `${duration(t.meanLatencyMs)} mean latency`} />
       </div>
