@@ -87,9 +87,15 @@ export async function restartRedisEmpty(redis: OwnRedis, gateways: readonly { ur
   for (const gw of gateways) expect(await eventually(async () => (await redisOf(gw)) === 'down', 5_000)).toBe(true);
   await redis.start();
   for (const gw of gateways) expect(await eventually(async () => (await redisOf(gw)) === 'ok', 10_000)).toBe(true);
-  // Connected is not yet restored: each instance puts its reservations back just after (and admits
-  // nothing before its own are), so a request on one may still miss the other's for a moment. The
-  // tests judge what holds once every instance has put its own back.
+  await untilRestored(gateways);
+}
+
+/**
+ * Connected is not yet restored: each instance puts its reservations back just after (and admits
+ * nothing before its own are), so a request on one may still miss the other's for a moment. The
+ * tests judge what holds once every instance has put its own back.
+ */
+export async function untilRestored(gateways: readonly { ctx?: unknown }[]): Promise<void> {
   for (const gw of gateways) expect(await eventually(() => !restoring(gw), 10_000)).toBe(true);
 }
 

@@ -15,7 +15,7 @@ import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream, 
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
 import { eventually } from '../helpers/redis-env';
 import type { TestGateway } from '../helpers/start-gateway';
-import { createLimitedKey, redisOf, restartRedisEmpty, startOnOwnRedis, startOwnRedis, type OwnRedis } from './own-redis';
+import { createLimitedKey, redisOf, restartRedisEmpty, startOnOwnRedis, startOwnRedis, untilRestored, type OwnRedis } from './own-redis';
 
 setDefaultTimeout(60_000);
 
@@ -172,6 +172,8 @@ describe('streams admitted from the own counters while Redis was away, still run
   const redisBack = async () => {
     await redis.start();
     for (const gw of [A, B]) expect(await eventually(async () => (await redisOf(gw)) === 'ok', 10_000)).toBe(true);
+    // A's streams admitted in the outage are in Redis only once A has put them back (own-redis.ts untilRestored).
+    await untilRestored([A, B]);
   };
 
   /**
