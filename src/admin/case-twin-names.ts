@@ -1,5 +1,5 @@
 import { ApiError } from '../errors/api-error';
-import { caseTwin } from '../routing';
+import { listedCaseTwin } from '../routing';
 import type { AdminDeps } from './admin-deps';
 
 /**
@@ -13,8 +13,9 @@ import type { AdminDeps } from './admin-deps';
  */
 export function refuseCaseTwin(deps: AdminDeps, name: string, kind: 'group' | 'model'): void {
   const snap = deps.state.getSnapshot();
-  const group = caseTwin(name, snap.groups.keys());
-  const twin = group ?? caseTwin(name, snap.models.keys());
+  // Names that exist only: a provider prefix in another case (`OpenAI/x`) is no twin of anything here.
+  const group = listedCaseTwin(name, snap.groups.keys());
+  const twin = group ?? listedCaseTwin(name, snap.models.keys());
   if (twin === undefined) return;
   const what = group !== undefined ? 'model group' : 'model';
   const same = (group !== undefined) === (kind === 'group');

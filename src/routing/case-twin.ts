@@ -9,11 +9,18 @@ import { isProviderId } from '../providers/types';
  * group several names in allow-lists, prices and log rows. Only a 404 scans, never an answered request.
  */
 export function caseTwin(name: string, ...lists: Iterable<string>[]): string | undefined {
+  const listed = listedCaseTwin(name, ...lists);
+  if (listed !== undefined) return listed;
+  const slash = name.indexOf('/');
+  const prefix = name.slice(0, slash).toLowerCase();
+  return slash > 0 && prefix !== name.slice(0, slash) && isProviderId(prefix) ? prefix + name.slice(slash) : undefined;
+}
+
+/** The name among `lists` that `name` matches but for letter case (the first found): one that exists. */
+export function listedCaseTwin(name: string, ...lists: Iterable<string>[]): string | undefined {
   const lower = name.toLowerCase();
   for (const list of lists) {
     for (const n of list) if (n.length === name.length && n !== name && n.toLowerCase() === lower) return n;
   }
-  const slash = name.indexOf('/');
-  const prefix = name.slice(0, slash).toLowerCase();
-  return slash > 0 && prefix !== name.slice(0, slash) && isProviderId(prefix) ? prefix + name.slice(slash) : undefined;
+  return undefined;
 }

@@ -12,4 +12,4 @@ export { runClassifier, ClassifierTimeout, parseScore, classifierMessages, type 
 export { ScoreCache } from './score-cache';
 export { createBreakerRegistry, modelCircuits, modelCircuitsJson, type ModelCircuitJson, type CircuitBreakers, type BreakerOptions, type BreakerView, type ModelCircuitView } from './circuit-breaker';
 export { groupsAsModels, type GroupModelObject } from './groups-as-models';
-export { caseTwin } from './case-twin';
+export { caseTwin, listedCaseTwin } from './case-twin';

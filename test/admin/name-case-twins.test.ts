@@ -52,6 +52,9 @@ describe('a name that differs from a taken one only in letter case', () => {
     expect((await api(gw, 'POST', '/api/models', { as: admin, body: model('gpt-4o-twin-test') })).status).toBe(201);
     // ... and then its own twin is refused.
     expect((await json(await api(gw, 'POST', '/api/models', { as: admin, body: model('GPT-4o-Twin-Test') }))).error.code).toBe('model_exists');
+    // A provider prefix in another case is no twin of anything that exists (a 404's hint suggests one; the admin refuses none).
+    expect((await api(gw, 'POST', '/api/groups', { as: admin, body: group('OpenAI/team-group') })).status).not.toBe(409);
+    expect((await api(gw, 'POST', '/api/models', { as: admin, body: model('OpenAI/team-model') })).status).not.toBe(409);
   });
 
   test('twins already stored keep routing, reading, changing and deleting by their exact name; the start warns about them', async () => {
