@@ -15,13 +15,9 @@ import type { Socket } from 'bun';
 import { isIpLiteral } from '../security/classify-address';
 import { Http1ResponseParser, type ResponseHead } from './http1-response-parser';
 import { descriptorsExhausted } from '../runtime/descriptors';
+import { requestBytes, type UpstreamRequest } from './upstream-request-bytes';
 
-export interface UpstreamRequest {
-  url: string;
-  method: string;
-  headers: Record<string, string>;
-  body?: string;
-}
+export type { UpstreamRequest };
 
 /** Idle connections kept per origin; more are closed when they come back. */
 const MAX_IDLE_PER_ORIGIN = 16_384;
@@ -35,14 +31,8 @@ const IDLE_TIMEOUT_S = 4;
 const QUEUED_BYTES_BEFORE_PAUSE = 64 * 1024;
 const QUEUE_STRATEGY: QueuingStrategy<Uint8Array> = { highWaterMark: QUEUED_BYTES_BEFORE_PAUSE, size: (piece) => piece!.byteLength };
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_VALUE = /[\r\n\0]/;
-/** Set by the client itself; an adapter's copy is dropped. */
-const OWN_HEADERS = new Set(['host', 'content-length', 'connection', 'transfer-encoding', 'keep-alive']);
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 const DECODERS: Record<string, CompressionFormat | undefined> = { gzip: 'gzip', 'x-gzip': 'gzip', deflate: 'deflate', br: 'brotli' as CompressionFormat, zstd: 'zstd' as CompressionFormat };
-const encoder = new TextEncoder();
-const USER_AGENT = `Bun/${Bun.version}`;
 
 /**
  * One request and its answer: the parser's sink, the abort listener (handleEvent) and the
@@ -363,31 +353,6 @@ function poolFor(url: URL): OriginPool {
     pools.set(key, pool);
   }
   return pool;
-}
-
-/** The request's bytes: head and body in one buffer (one write). Throws TypeError on a header fetch would refuse. */
-function requestBytes(url: URL, req: UpstreamRequest): Uint8Array {
-  let head = `${req.method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
-  let hasAccept = false;
-  let hasEncoding = false;
-  let hasAgent = false;
-  for (const name in req.headers) {
-    const value = String(req.headers[name]);
-    if (!TOKEN.test(name) || BAD_VALUE.test(value)) throw new TypeError(`invalid upstream request header ${JSON.stringify(name)}`);
-    const lower = name.toLowerCase();
-    if (OWN_HEADERS.has(lower)) continue;
-    if (lower === 'accept') hasAccept = true;
-    else if (lower === 'accept-encoding') hasEncoding = true;
-    else if (lower === 'user-agent') hasAgent = true;
-    head += `${name}: ${value}\r\n`;
-  }
-  if (!hasAccept) head += 'accept: */*\r\n';
-  if (!hasEncoding) head += 'accept-encoding: identity\r\n';
-  if (!hasAgent) head += `user-agent: ${USER_AGENT}\r\n`;
-  const hasBody = req.body !== undefined || (req.method !== 'GET' && req.method !== 'HEAD');
-  if (!hasBody) return encoder.encode(`${head}connection: keep-alive\r\n\r\n`);
-  const body = req.body ?? '';
-  return encoder.encode(`${head}connection: keep-alive\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 /**
