@@ -5,9 +5,9 @@
  * requests: successes (JSON and streams), upstream 500s and 429s, clients that leave mid-stream or
  * before the answer, refusals by key limits, unknown models, bad JSON, bridged and forwarded
  * Responses, Messages, embeddings, DeepSeek tool turns (reasoning remembered), each with a fresh
- * model name, x-request-id, `user` and metadata keys. After a warm-up and again at the end (quiet,
- * full GC) it prints every Map, Set and array reachable from the AppContext whose size grew, the
- * /metrics size and the RSS.
+ * model name, x-request-id, `user` and metadata keys; limited keys and pool keys are made, used and
+ * deleted. After a warm-up and again at the end (quiet, full GC) it prints every Map, Set and array
+ * reachable from the AppContext whose size grew, the /metrics size and the RSS.
  *
  *   bun bench/leaks.ts [--requests 20000] [--concurrency 32]
  *
@@ -176,12 +176,15 @@ const admin = (method: string, path: string, body?: unknown) =>
 async function churn(rounds: number): Promise<void> {
   for (let r = 0; r < rounds; r++) {
     const made = (await (await admin('POST', '/api/clients', { name: `churn-${rand()}`, rpm: 100, tpm: 100000, max_parallel: 4 })).json()) as { id: number; key: string };
+    // A pool key beside the env key: requests pick between them by weight while it lives.
+    const pooled = (await (await admin('POST', '/api/providers/openai/keys', { key: `sk-leaks-pool-${rand()}${rand()}` })).json()) as { id: string };
     for (let i = 0; i < 3; i++) {
       const res = await fetch(`${gw}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${made.key}`, 'content-type': 'application/json' }, body: JSON.stringify(chatBody(`openai/ok-${rand()}`)) });
       count(`churn:${res.status}`);
       await res.arrayBuffer();
     }
     await admin('DELETE', `/api/clients/${made.id}`);
+    await admin('DELETE', `/api/providers/openai/keys/${pooled.id}`);
     const ws = new WebSocket(`${gw.replace('http', 'ws')}/api/monitor/ws`, { headers: { authorization: `Bearer ${adminToken}` } } as any);
     await new Promise<void>((resolve) => {
       ws.onopen = () => ws.close();

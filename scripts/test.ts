@@ -12,6 +12,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { watchedTestRun } from './watched-test-run';
 
 const SERVICE_SUITES: Record<string, { host: string; port: number; suites: string[] }> = {
   PostgreSQL: { host: '127.0.0.1', port: 5432, suites: ['postgres', 'cluster'] },
@@ -66,5 +67,10 @@ if (!process.env.CI && args.every((a) => a.startsWith('-'))) {
 }
 
 const timeout = args.some((a) => a.startsWith('--timeout')) ? [] : ['--timeout', '15000'];
+// Under CI the whole suite is watched for a hang (scripts/watched-test-run.ts); GG_TEST_QUIET_MS
+// sets how long a quiet spell may last (6 min).
+if (process.env.CI && args.every((a) => a.startsWith('-'))) {
+  process.exit(await watchedTestRun([...timeout, ...args], Number(process.env.GG_TEST_QUIET_MS) || 6 * 60_000));
+}
 const proc = Bun.spawn(['bun', 'test', ...timeout, ...paths, ...args], { stdio: ['inherit', 'inherit', 'inherit'] });
 process.exit(await proc.exited);

@@ -1,10 +1,13 @@
 import type { Database } from 'bun:sqlite';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Config } from './config/config';
 import type { AppContext } from './context';
 import { createBreakerRegistry, type CircuitBreakers } from './routing/circuit-breaker';
-import { resolveEncryptionKey } from './crypto/encryption-key';
+import { encryptionKeyFile, resolveEncryptionKey } from './crypto/encryption-key';
+import { pgKeyedSecrets, sqliteKeyedSecrets } from './crypto/keyed-secrets';
 import { SecretBox } from './crypto/secret-box';
-import { openDatabase } from './db/client';
+import { closeSqlite, openDatabase } from './db/client';
 import { runMigrations } from './db/migrate';
 import { seedDatabase } from './db/seed/seed';
 import { fillKeyFingerprints } from './admin/key-fingerprints';
@@ -89,7 +92,14 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   const { sqlite, db } = openDatabase(config.database.path);
   runMigrations(db);
   seedDatabase(db, { adminPassword: config.admin.password });
-  const secretBox = new SecretBox(resolveEncryptionKey(config.encryptionKey, config.database.path, overrides.warn));
+  const held = () => sqliteKeyedSecrets(sqlite, resolve(config.database.path));
+  let secretBox: SecretBox;
+  try {
+    secretBox = new SecretBox(resolveEncryptionKey(config.encryptionKey, config.database.path, overrides.warn, held));
+  } catch (err) {
+    closeSqlite(sqlite); // a refused start leaves the file whole (no -wal beside it)
+    throw err;
+  }
   const state = new StateStore(db, sqlite, config, secretBox);
   const file = watchSqliteFile(config.database.path, overrides.warn ?? console.error);
   // Responses a process killed outright left running: nothing runs them now (src/responses/orphaned-responses.ts).
@@ -107,14 +117,23 @@ export async function openAppContext(config: Config, overrides: ContextOverrides
   if (!url) return withStartupFills(createAppContext(config, overrides), overrides);
   await migratePg(url, { adminPassword: config.admin.password });
   const store = openPgStore(url);
-  // The key file fallback sits beside a SQLite file; several instances need LLM_PROXY__ENCRYPTION_KEY.
+  // A key file would be generated: not for a database holding provider keys stored under another key.
+  const held = !config.encryptionKey && !existsSync(encryptionKeyFile(config.database.path)) ? await pgKeyedSecrets(store, url) : null;
+  let secretBox: SecretBox;
+  try {
+    secretBox = new SecretBox(resolveEncryptionKey(config.encryptionKey, config.database.path, overrides.warn, () => held));
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  // After the key (a refused start shows its error alone). The key file fallback sits beside a
+  // SQLite file; several instances need LLM_PROXY__ENCRYPTION_KEY.
   if (!config.encryptionKey) {
     (overrides.warn ?? console.warn)(
       '[gophergate] LLM_PROXY__DATABASE__URL is set but LLM_PROXY__ENCRYPTION_KEY is not: this instance uses a key file of its own, so ' +
         'sessions and stored provider keys will not work across instances. Set the same LLM_PROXY__ENCRYPTION_KEY on every instance.',
     );
   }
-  const secretBox = new SecretBox(resolveEncryptionKey(config.encryptionKey, config.database.path, overrides.warn));
   const state = await StateStore.open(store, config, secretBox);
   const sqliteGone = new Proxy({}, {
     get: () => {

@@ -4,11 +4,13 @@ import './startup/early-fetch-cap';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openAppContext } from './app-context';
+import { encryptionKeySource } from './crypto/encryption-key';
 import { HELP, parseArgs } from './cli-args';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { dotenvLineWarnings, environmentWithDotenv } from './config/dotenv';
 import { mockUnusedSettingWarnings, unknownSettingWarnings } from './config/unknown-settings';
 import { perInstanceLimitsWarning } from './config/redis-config';
+import { PROXY_VARS } from './config/upstream-client-config';
 import { closeSqlite, openDatabase } from './db/client';
 import { runMigrations } from './db/migrate';
 import { resetAdmin, resetAdminAsync, seedDatabase } from './db/seed/seed';
@@ -23,6 +25,7 @@ import { newDatabaseNote } from './startup/reset-admin-note';
 import { ownKeyCopyWarnings } from './startup/own-key-copy-warnings';
 import { runHealthcheck } from './startup/healthcheck';
 import { startedIgnoring } from './startup/inherited-ignore';
+import { keepServingOnStrayRejections } from './startup/stray-rejections';
 import { announceSessionsEnded } from './redis/change-notices';
 import { redisDownReason } from './redis/redis-diagnosis';
 import { redisDownAtStartMessage, startupFailureMessage, type StartupStep } from './startup/startup-failure';
@@ -147,11 +150,14 @@ async function serve(config: Config): Promise<void> {
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  keepServingOnStrayRejections();
   // SIGINT (Ctrl-C) and SIGHUP (the terminal it ran in closed: an ssh session ended) stop it as
-  // cleanly, rather than die with rows queued; but not when it started with them ignored, as a
+  // cleanly, rather than die with rows queued; so do SIGUSR1 and SIGUSR2, whose default action is
+  // also an exit at once (a tool that sends one to reopen logs or to restart a Node server, such
+  // as nodemon, waits for the process to end). Not when it started with them ignored, as a
   // handler would undo that: under nohup (SIGHUP) logging out stopped it, and as a script's async
   // command (SIGINT: deploy.sh's `nohup ./gophergate &`) a Ctrl-C meant for the script did.
-  for (const signal of ['SIGINT', 'SIGHUP'] as const) if (!startedIgnoring(signal)) process.on(signal, () => void shutdown(signal));
+  for (const signal of ['SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) if (!startedIgnoring(signal)) process.on(signal, () => void shutdown(signal));
   console.log(`gophergate ${VERSION} listening on http://${urlHost(config.server.host)}:${server.port} (${config.database.url ? `PostgreSQL, instance ${config.instanceId}` : `database ${resolve(config.database.path)}`})`);
   // Warnings about a running server only once it runs: a start that fails shows its error alone.
   if (fdWarning) console.error(fdWarning);
@@ -160,11 +166,12 @@ async function serve(config: Config): Promise<void> {
   const settings = environmentWithDotenv(process.env);
   for (const w of [...unknownSettingWarnings(settings), ...mockUnusedSettingWarnings(settings)]) console.warn(w);
   for (const w of dotenvLineWarnings()) console.warn(w);
-  for (const w of unreadableKeyWarnings(ctx.state.getSnapshot())) console.warn(w);
+  const keySource = encryptionKeySource(config.encryptionKey, config.database.path);
+  for (const w of unreadableKeyWarnings(ctx.state.getSnapshot(), keySource)) console.warn(w);
   for (const w of ownKeyCopyWarnings(ctx.state.getSnapshot())) console.warn(w);
   let seen = ctx.state.getSnapshot();
   ctx.state.onChange((s) => {
-    for (const w of newlyUnreadableKeyWarnings(seen, s)) console.warn(w);
+    for (const w of newlyUnreadableKeyWarnings(seen, s, keySource)) console.warn(w);
     seen = s;
   });
   for (const w of badBaseUrlWarnings(ctx.state.getSnapshot())) console.warn(w);
@@ -193,6 +200,9 @@ switch (command.kind) {
   case 'healthcheck': {
     // No curl in a distroless image: the binary probes its own /health where it listens.
     const { host, port } = readConfig().server;
+    // The probe is for this machine's server: a proxy set for the upstreams (Bun's fetch takes it
+    // from these variables, 127.0.0.1 included) would answer for it, or not at all.
+    for (const name of PROXY_VARS) delete process.env[name];
     const { code, line } = await runHealthcheck(host, port);
     if (line) console.error(line);
     process.exit(code);

@@ -1,7 +1,7 @@
 // htmx's configuration and the answers it gets: which statuses are swapped, error pages and
-// notices (the toast), a cancelled confirmation of a select's change, the Logs filters' address,
-// Back/Forward to a page that now redirects, and the sidebar's "active" link kept in step with
-// htmx navigation. Runs before htmx (deferred) starts: the configuration is set on
+// notices (the toast), a cancelled confirmation of a select's change, the Logs and Usage
+// filters' address, Back/Forward to a page that now redirects or fails, and the sidebar's
+// "active" link kept in step with htmx navigation. Runs before htmx (deferred) starts: the configuration is set on
 // DOMContentLoaded, ahead of htmx's own listener.
 (function () {
   'use strict';
@@ -48,12 +48,13 @@
     document.body.addEventListener('htmx:responseError', function (ev) {
       toast(errorMessage(ev.detail && ev.detail.xhr));
     });
-    // The Logs filters leave blank fields out of the address: "/logs?status=error", not
-    // "/logs?from=&to=&client=&provider=&model=&endpoint=&status=error" (the pager's own links
-    // are written so too, and the address is what an operator copies to a colleague).
+    // The Logs and Usage filters leave blank fields out of the address: "/logs?status=error", not
+    // "/logs?from=&to=&client=&provider=&model=&endpoint=&status=error", and "/?range=7d", not
+    // "/?team=&range=7d" (the pager's own links are written so too, and the address is what an
+    // operator copies to a colleague).
     document.body.addEventListener('htmx:configRequest', function (ev) {
       var d = ev.detail;
-      if (!d || !(d.elt instanceof Element) || !d.elt.matches('form.filters') || !d.parameters) return;
+      if (!d || !(d.elt instanceof Element) || !d.elt.matches('form.filters, form.usage-filters') || !d.parameters) return;
       Object.keys(d.parameters).forEach(function (k) { if (d.parameters[k] === '') delete d.parameters[k]; });
     });
     // A form sent by its select's change (a user's role) and asking first: cancelled, the select
@@ -74,6 +75,19 @@
       if (!xhr || !xhr.responseURL) return;
       var landed = new URL(xhr.responseURL);
       if (landed.pathname !== new URL(ev.detail.path, location.href).pathname) location.replace(landed.pathname + landed.search);
+    });
+    // Back/Forward to a page that now answers an error (its table broken, the store down, a log
+    // row retention removed): htmx swaps nothing for a 4xx/5xx (and logs a console error), so the
+    // address named that page while the one left stayed on screen. Load it whole instead: its
+    // error page, in its status. htmx has set the request's onload when it asks this event.
+    document.body.addEventListener('htmx:historyCacheMiss', function (ev) {
+      var xhr = ev.detail && ev.detail.xhr;
+      var restore = xhr && xhr.onload;
+      if (typeof restore !== 'function') return;
+      xhr.onload = function () {
+        if (this.status >= 400) location.reload();
+        else restore.apply(this, arguments);
+      };
     });
   });
 

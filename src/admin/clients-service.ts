@@ -9,7 +9,7 @@ import { clientsLastUsed } from './client-last-used';
 import { scopeOf } from '../limits/build-key-limits';
 import type { BudgetPeriod } from '../limits/limit-types';
 import type { LimitsService } from '../limits/limits-service';
-import { limitColumns, periodSpend, type LimitFieldsInput } from './limit-fields';
+import { limitColumns, periodSpend, type LimitFieldsInput, type PeriodSpend } from './limit-fields';
 import { nameKey } from './name-key';
 
 export interface ClientView {
@@ -32,18 +32,20 @@ export interface ClientView {
   expires_at: string | null;
   /** Spend in the current budget period (USD). */
   spend_usd: number;
+  /** ISO 8601 UTC when the current budget period ends and spend_usd restarts at 0; null for `total`. */
+  budget_resets_at: string | null;
 }
 
 type Deps = AdminDeps & { limits?: LimitsService };
 
 type Row = typeof clients.$inferSelect;
-const view = (r: Row, lastUsed: number | null, spendUsd: number): ClientView => ({
+const view = (r: Row, lastUsed: number | null, spend: PeriodSpend): ClientView => ({
   id: r.id, name: r.name, key_prefix: r.keyPrefix, revoked: r.revoked, created_at: r.createdAt,
   // Nothing on the request path writes clients.last_used_at; the logs are the record.
   last_used_at: Math.max(r.lastUsedAt ?? 0, lastUsed ?? 0) || null,
   team_id: r.teamId, models: r.models, budget_usd: r.budgetUsd, budget_period: r.budgetPeriod, rpm: r.rpm, tpm: r.tpm,
   max_parallel: r.maxParallel, expires_at: r.expiresAt === null ? null : new Date(r.expiresAt).toISOString(),
-  spend_usd: spendUsd,
+  ...spend,
 });
 
 /** Rows as views with their last use read from the logs (one indexed lookup per client). */

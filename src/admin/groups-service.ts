@@ -36,6 +36,15 @@ export interface GroupInput {
 export const GROUP_NAME_MAX_CHARS = 100;
 export const GROUP_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:-]*$';
 const GROUP_NAME_RE = new RegExp(GROUP_NAME_PATTERN);
+/** The longest `primary_use` (a line shown on the group's card and in GET /v1/models), in characters. */
+export const PRIMARY_USE_MAX_CHARS = 500;
+
+/** Checked here, not only by the API's schema: the dashboard's form reaches the service too. */
+function checkPrimaryUse(input: GroupInput): void {
+  const p = input.primary_use;
+  if (p != null && p.length > PRIMARY_USE_MAX_CHARS)
+    throw badRequest(`'primary_use' is ${p.length.toLocaleString('en-US')} characters long; at most ${PRIMARY_USE_MAX_CHARS} are allowed.`, 'primary_use');
+}
 
 function checkGroupName(name: string): void {
   if (name.length > GROUP_NAME_MAX_CHARS || !GROUP_NAME_RE.test(name))
@@ -97,6 +106,7 @@ export async function createGroup(deps: AdminDeps, name: string, input: GroupInp
   const exists = () => new ApiError({ status: 409, message: `A model group named '${name}' exists; use PUT /api/groups/${name} to change it.`, code: 'group_exists', param: 'name' });
   if ((await deps.db.select({ n: modelGroups.name }).from(modelGroups).where(eq(modelGroups.name, name))).length) throw exists();
   refuseCaseTwin(deps, name, 'group');
+  checkPrimaryUse(input);
   assertValid(deps, name, input);
   const e = entry(name, input);
   const [row] = await orConflict(deps.db.insert(modelGroups).values({ ...e, updatedAt: Date.now() }).returning(), exists);
@@ -106,6 +116,7 @@ export async function createGroup(deps: AdminDeps, name: string, input: GroupInp
 
 export async function updateGroup(deps: AdminDeps, name: string, input: GroupInput): Promise<GroupView> {
   await getGroup(deps, name);
+  checkPrimaryUse(input);
   assertValid(deps, name, input);
   const { name: _n, ...rest } = entry(name, input);
   const [row] = await deps.db.update(modelGroups).set({ ...rest, updatedAt: Date.now() }).where(eq(modelGroups.name, name)).returning();

@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { teams } from '../db/schema';
 import { badRequest } from '../errors/api-error';
-import { periodStart } from '../limits/budget-period';
+import { shownValue } from '../errors/shown-value';
+import { periodEnd, periodStart } from '../limits/budget-period';
 import type { BudgetPeriod, ScopeLimits } from '../limits/limit-types';
 import type { LimitsService } from '../limits/limits-service';
 import { spendSince } from '../limits/spend-queries';
@@ -46,13 +47,22 @@ function positiveInt(v: unknown, param: string): number | null {
   return v;
 }
 
+/** An allow-list's bounds: entries, and characters in each (the API's schema and the dashboard's field hold to them). */
+export const MODELS_MAX_ENTRIES = 500;
+export const MODEL_NAME_MAX_CHARS = 200;
+/** The dashboard's field at its longest: every entry at its longest, joined by ', ' (as the form shows them). */
+export const MODELS_FIELD_MAX_CHARS = MODELS_MAX_ENTRIES * (MODEL_NAME_MAX_CHARS + 2) - 2;
+
 function modelList(v: unknown): string[] | null {
   if (v === null) return null;
-  if (!Array.isArray(v) || v.length > 500) throw badRequest("'models' must be an array of model names (at most 500), or null for every model.", 'models');
+  if (!Array.isArray(v) || v.length > MODELS_MAX_ENTRIES) throw badRequest(`'models' must be an array of model names (at most ${MODELS_MAX_ENTRIES}), or null for every model.`, 'models');
   const out: string[] = [];
   for (const m of v) {
     const name = typeof m === 'string' ? m.trim() : '';
-    if (!name || name.length > 200) throw badRequest("Each entry of 'models' must be a model id, `provider/*`, a group name or `*` (1-200 characters).", 'models');
+    if (!name || name.length > MODEL_NAME_MAX_CHARS) throw badRequest(`Each entry of 'models' must be a model id, \`provider/*\`, a group name or \`*\` (1-${MODEL_NAME_MAX_CHARS} characters).`, 'models');
+    // No model id or group name has one, and the dashboard's field separates names by them: such
+    // an entry could never be edited there without becoming several.
+    if (/[\s,]/.test(name)) throw badRequest(`'${shownValue(name)}': an entry of 'models' has no spaces or commas (one model name per entry).`, 'models');
     if (name.endsWith('/*') && !isProviderId(name.slice(0, -2))) throw badRequest(`'${name}': unknown provider in 'models'.`, 'models');
     if (!out.includes(name)) out.push(name);
   }
@@ -99,13 +109,28 @@ export async function limitColumns(deps: AdminDeps, body: LimitFieldsInput, whic
   return out;
 }
 
+/** A scope's spend in its current budget period, as the admin API shows it beside its budget. */
+export interface PeriodSpend {
+  /** USD spent in the current budget period. */
+  spend_usd: number;
+  /** ISO 8601 UTC when the next period begins and spend starts again from 0; null for `total`. */
+  budget_resets_at: string | null;
+}
+
+/** When the period after the one holding `now` begins, as ISO 8601 UTC (periodEnd: the very bound the counters roll over at); null for `total`. */
+function budgetResetsAt(period: BudgetPeriod, now: number): string | null {
+  const end = periodEnd(period, now);
+  return Number.isFinite(end) ? new Date(end).toISOString() : null;
+}
+
 /**
- * Spend of a scope in its current budget period: the live counters when they track it for its
- * budget, else the logs (without a budget the counters do not count a period from its start).
+ * Spend of a scope in its current budget period, and when that period ends (both at one `now`, the
+ * limits' clock): the live counters when they track it for its budget, else the logs (without a
+ * budget the counters do not count a period from its start).
  */
-export async function periodSpend(deps: AdminDeps & { limits?: LimitsService }, scope: ScopeLimits): Promise<number> {
+export async function periodSpend(deps: AdminDeps & { limits?: LimitsService }, scope: ScopeLimits): Promise<PeriodSpend> {
   const now = deps.limits?.now() ?? Date.now();
   const tracked = scope.budgetUsd === null ? null : await deps.limits?.counters.spend(scope, now);
-  if (typeof tracked === 'number') return roundUsd(tracked);
-  return roundUsd(await spendSince(deps.store, scope.key, periodStart(scope.period, now)));
+  const spent = typeof tracked === 'number' ? tracked : await spendSince(deps.store, scope.key, periodStart(scope.period, now));
+  return { spend_usd: roundUsd(spent), budget_resets_at: budgetResetsAt(scope.period, now) };
 }

@@ -23,6 +23,8 @@ export interface TeamView {
   tpm: number | null;
   /** Spend in the current budget period (USD) of the keys while they were in the team. */
   spend_usd: number;
+  /** ISO 8601 UTC when the current budget period ends and spend_usd restarts at 0; null for `total`. */
+  budget_resets_at: string | null;
   /** Client keys in the team (revoked ones included). */
   client_ids: number[];
   created_at: number;
@@ -41,7 +43,7 @@ async function view(deps: Deps, r: Row): Promise<TeamView> {
   const members = (await deps.db.select({ id: clients.id }).from(clients).where(eq(clients.teamId, r.id)).orderBy(asc(clients.id))).map((c) => c.id);
   return {
     id: r.id, name: r.name, models: r.models, budget_usd: r.budgetUsd, budget_period: r.budgetPeriod, rpm: r.rpm, tpm: r.tpm,
-    spend_usd: await periodSpend(deps, scopeOf(`t:${r.id}`, r.name, r)),
+    ...(await periodSpend(deps, scopeOf(`t:${r.id}`, r.name, r))),
     client_ids: members, created_at: r.createdAt, updated_at: r.updatedAt,
   };
 }

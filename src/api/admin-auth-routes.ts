@@ -3,7 +3,7 @@ import type { AuthDeps } from '../auth/authenticate';
 import { changePassword, login, logout, type LoginResult } from '../auth/login-service';
 import { clearSessionCookie, sessionCookie } from '../auth/session-cookie';
 import { sessionGuard } from '../auth/session-guard';
-import { checkSameOrigin } from '../http/same-origin';
+import { checkDefaultPasswordHost, checkSameOrigin } from '../http/same-origin';
 import { ADMIN_RESPONSES, ADMIN_SECURITY as security } from './openapi-admin-docs';
 
 const tags = ['Admin'];
@@ -30,6 +30,7 @@ export function adminAuthRoutes(deps: AuthDeps) {
       '/api/auth/login',
       async ({ body, request, server, set }) => {
         checkSameOrigin(request); // login CSRF (the cookie set here would sign the browser in)
+        checkDefaultPasswordHost(request, body.password); // DNS rebinding
         const address = server?.requestIP(request)?.address ?? 'unknown';
         const r = await login(deps, body.username, body.password, address);
         set.headers['set-cookie'] = cookieFor(r, request);

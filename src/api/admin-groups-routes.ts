@@ -1,7 +1,7 @@
 import { Elysia, t } from 'elysia';
 import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
-import { createGroup, deleteGroup, getGroup, GROUP_NAME_MAX_CHARS, GROUP_NAME_PATTERN, listGroups, updateGroup } from '../admin/groups-service';
+import { createGroup, deleteGroup, getGroup, GROUP_NAME_MAX_CHARS, GROUP_NAME_PATTERN, listGroups, PRIMARY_USE_MAX_CHARS, updateGroup } from '../admin/groups-service';
 import { tryRouting } from '../admin/try-routing';
 import { ADMIN_RESPONSES, ADMIN_SECURITY as security } from './openapi-admin-docs';
 import { jsonInteger } from './strict-schema';
@@ -16,7 +16,7 @@ const groupFields = {
   // null clears, as left out: no primary use; `settings` null, as `{}`, the defaults. (Elysia turns a
   // string into an object under a record, nullable or not: admin-json-body.ts refuses anything but
   // an object, or null here, before its check.)
-  primary_use: t.Optional(t.Nullable(t.String({ maxLength: 500 }))),
+  primary_use: t.Optional(t.Nullable(t.String({ maxLength: PRIMARY_USE_MAX_CHARS, error: `must be text of at most ${PRIMARY_USE_MAX_CHARS} characters, or null for none.` }))),
   settings: t.Optional(t.Nullable(t.Record(t.String(), t.Unknown()))),
 };
 

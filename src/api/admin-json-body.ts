@@ -1,4 +1,5 @@
 import { badRequest } from '../errors/api-error';
+import { jsonProblem } from '../errors/json-problem';
 import { prototypeKeyPath } from '../security/prototype-keys';
 import { decodeUtf8, refuseNonJsonHeaders } from './request-validation-body';
 
@@ -14,6 +15,7 @@ import { decodeUtf8, refuseNonJsonHeaders } from './request-validation-body';
  * - the body must be UTF-8. Elysia reads it with `request.json()`, which turns bytes that are not
  *   UTF-8 into U+FFFD: a name or a key sent so would be stored silently changed. Such a body is
  *   a 400 `invalid_encoding`, as on /v1.
+ * - malformed JSON is a 400 `invalid_json` saying what is wrong and where (jsonProblem).
  * Elysia then parses the body as usual, so its OpenAPI document keeps the routes' body schemas (a
  * parse hook of our own would hide them). Other paths (the dashboard's forms) are left alone; an
  * empty body (`Content-Length: 0`, e.g. `curl -d ''` on a bodiless route) is no body. Admin
@@ -25,7 +27,15 @@ export async function refuseNonUtf8AdminJson({ request }: { request: Request }):
   if (!path.startsWith('/api/')) return;
   refuseNonJsonHeaders(request);
   if (request.headers.get('content-type') !== 'application/json') request.headers.set('content-type', 'application/json');
-  decodeUtf8(await request.clone().bytes());
+  const text = decodeUtf8(await request.clone().bytes());
+  // Parsed here as well so malformed JSON is told in words with where (Elysia's parse error says
+  // neither); a blank body is left to the route, as before.
+  if (!text.trim()) return;
+  try {
+    JSON.parse(text);
+  } catch {
+    throw badRequest(`The request body is not valid JSON: ${jsonProblem(text)}`, null, 'invalid_json');
+  }
 }
 
 /** A body holding such a key is a 400 naming it (a transform hook: after parsing, before the body check). */

@@ -131,9 +131,17 @@ function openaiAnswer(code: unknown, error: unknown, request: Request, path: str
   }
 }
 
+/** A failure's answer as JSON, with `extra` headers beside its own (the dashboard's security headers on its paths). */
+export function jsonErrorResponse(answer: ErrorAnswer, extra?: Record<string, string>): Response {
+  return new Response(JSON.stringify(answer.body), {
+    status: answer.status,
+    headers: { 'content-type': 'application/json', ...extra, ...answer.headers },
+  });
+}
+
 /**
- * Answers a failure in another form than JSON (the dashboard's HTML pages), or undefined to
- * leave it as JSON.
+ * Answers a failure in another form than JSON (the dashboard's HTML pages), or as JSON with
+ * headers of its own (jsonErrorResponse), or undefined to leave it as plain JSON.
  */
 export type ErrorPage = (request: Request, answer: ErrorAnswer) => Response | Promise<Response> | undefined;
 
@@ -153,10 +161,7 @@ export function errorHandlerWith(page?: ErrorPage, v1NotFound?: V1NotFound) {
     if (answer.headers.connection === 'close') delete set.headers['keep-alive'];
     const html = page?.(request, answer);
     if (html) return html;
-    const res = new Response(JSON.stringify(answer.body), {
-      status: answer.status,
-      headers: { 'content-type': 'application/json', ...answer.headers },
-    });
+    const res = jsonErrorResponse(answer);
     return v1NotFound && code === 'NOT_FOUND' && V1_PATHS.test(new URL(request.url).pathname) ? v1NotFound(request, res) : res;
   });
 }

@@ -1,6 +1,6 @@
 import { t } from 'elysia';
 import { jsonInteger } from './strict-schema';
-import { MAX_COUNT_LIMIT } from '../admin/limit-fields';
+import { MAX_COUNT_LIMIT, MODEL_NAME_MAX_CHARS, MODELS_MAX_ENTRIES } from '../admin/limit-fields';
 
 /** A count limit: its bound in the document too, so a client checking against it sends nothing refused. */
 const nullableInt = (description: string) =>
@@ -9,10 +9,13 @@ const period = t.Union([t.Literal('day'), t.Literal('week'), t.Literal('month'),
   description: 'UTC calendar periods (weeks start on Monday), or `total` for the lifetime of the key. Default `month`.',
 });
 
+const MODELS_RULE = `must be an array of at most ${MODELS_MAX_ENTRIES} model names, each 1-${MODEL_NAME_MAX_CHARS} characters, or null for every model.`;
+
 /** Limit fields shared by teams and client keys (OpenAPI document and body checks). */
 export const sharedLimitFields = {
-  models: t.Optional(t.Nullable(t.Array(t.String({ minLength: 1, maxLength: 200 }), {
-    maxItems: 500,
+  models: t.Optional(t.Nullable(t.Array(t.String({ minLength: 1, maxLength: MODEL_NAME_MAX_CHARS, error: MODELS_RULE }), {
+    maxItems: MODELS_MAX_ENTRIES,
+    error: MODELS_RULE,
     description: 'Allowed model names: an exact id, `provider/*` (also a bare id of that provider), a group name (which may then route anywhere), or `*`. null: every model.',
   }))),
   budget_usd: t.Optional(t.Nullable(t.Number({ minimum: 0, description: 'Spend limit in USD per budget_period; null: none.' }))),

@@ -1,6 +1,6 @@
 import { t } from 'elysia';
 import { MAX_LIST_PAGE, type ListPage } from '../admin/list-page';
-import { parseInt, type RawQuery } from '../logging/usage-query-params';
+import { pageByCursor, parseInt, refuseOffset, type RawQuery } from '../logging/usage-query-params';
 
 /**
  * The query of a paged admin list, for the OpenAPI document: loose strings, so bad values reach
@@ -13,8 +13,9 @@ export function listPageQuery(cursorName: string, what: string) {
   }, { additionalProperties: true });
 }
 
-/** Reads `limit` and the cursor parameter (`before_id`, `after_id`); a bad value is a 400 naming it. */
+/** Reads `limit` and the cursor parameter (`before_id`, `after_id`); a bad value, or an `offset`, is a 400 naming it. */
 export function parseListPage(q: RawQuery, cursorName: string): ListPage {
+  refuseOffset(q, pageByCursor(cursorName));
   return {
     limit: parseInt(q, 'limit', 1, MAX_LIST_PAGE),
     cursor: parseInt(q, cursorName, 1, Number.MAX_SAFE_INTEGER),

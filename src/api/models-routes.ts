@@ -9,7 +9,7 @@ import { anthropicModelPage, modelInfo } from './anthropic-models';
 import { isAnthropicClient } from './anthropic-client';
 import { clientOf, errorResponse } from './openai-request';
 import type { PulledModel } from '../providers/ollama/ollama-tags-api';
-import { ollamaTwin } from '../providers/ollama/ollama-tag';
+import { prefixedOllamaTwin, ollamaTwin } from '../providers/ollama/ollama-tag';
 import { MAX_MODEL_CHARS } from '../routing/model-name';
 
 interface ModelObject {
@@ -113,6 +113,12 @@ export function modelsRoute(ctx: AppContext): V1Route {
   };
 }
 
+/** `ollama/llama3.2` where the list shows the pulled `ollama/llama3.2:latest` (one model to Ollama: ollama-tag.ts). */
+function pulledTwin(models: ReadonlyArray<ModelObject | GroupModelObject>, id: string) {
+  const twin = prefixedOllamaTwin(id);
+  return twin === null ? undefined : models.find((m) => m.id === twin);
+}
+
 /**
  * GET /v1/models/{id}: one model or group, or any `provider/model` chat would forward; ids hold
  * slashes (`openai/gpt-4o`), sent as they are or encoded.
@@ -120,8 +126,7 @@ export function modelsRoute(ctx: AppContext): V1Route {
 export function modelRoute(ctx: AppContext): V1Route {
   const created = Math.floor(ctx.startedAt / 1000);
   const createdAt = new Date(ctx.startedAt).toISOString();
-  const find = (request: Request, client: ClientEntry, snap: RuntimeSnapshot) => {
-    const { models, allows } = modelsForKey(snap, client, created);
+  const find = async (request: Request, client: ClientEntry, snap: RuntimeSnapshot) => {
     const path = new URL(request.url).pathname;
     let id: string;
     try {
@@ -129,8 +134,12 @@ export function modelRoute(ctx: AppContext): V1Route {
     } catch {
       throw badRequest('The model id in the path is not valid percent-encoded UTF-8.', 'model', 'invalid_model');
     }
-    const found = models.find((m) => m.id === id);
-    if (found) return { model: found, contextWindow: contextWindowOf(snap, id) };
+    // A pulled Ollama model is the entry the list shows (its `created` is Ollama's modified_at, from
+    // listModels alone), so Ollama's list (cached) is read here too, for `ollama/…` ids only.
+    const pulled = id.startsWith('ollama/') ? await pulledOf(ctx, snap) : undefined;
+    const { models, allows } = modelsForKey(snap, client, created, pulled);
+    const found = models.find((m) => m.id === id) ?? pulledTwin(models, id);
+    if (found) return { model: found.id === id ? found : { ...found, id }, contextWindow: contextWindowOf(snap, id) };
     // `provider/model`, as chat takes it (routing/resolve-concrete.ts): a model of the table named
     // with its provider, or an id the table lacks, forwarded to an enabled provider as it is; never
     // a name longer than chat takes (model-name.ts).
@@ -141,9 +150,9 @@ export function modelRoute(ctx: AppContext): V1Route {
   return {
     handler: eitherDialect(
       ctx,
-      (request, client, snap) => Response.json(find(request, client, snap).model),
-      (request, client, snap) => {
-        const { model, contextWindow } = find(request, client, snap);
+      async (request, client, snap) => Response.json((await find(request, client, snap)).model),
+      async (request, client, snap) => {
+        const { model, contextWindow } = await find(request, client, snap);
         return Response.json(modelInfo(model.id, createdAt, contextWindow));
       },
     ),

@@ -82,6 +82,9 @@ function respond(ctx: AppContext, answer: V1Answer, r: { request: Request; serve
 
 const byteLength = (b: Uint8Array | readonly Uint8Array[]) => (b instanceof Uint8Array ? b.length : b.reduce((n, p) => n + p.length, 0));
 
+/** The request field a prompt over the model's window is in, where it is not chat's `messages`. */
+const OVERFLOW_PARAM: Partial<Record<Endpoint, 'input' | 'prompt'>> = { responses: 'input', embeddings: 'input', images: 'prompt' };
+
 /** Which API's conventions an endpoint speaks (see OpenAIPostOptions.dialect). */
 type Dialect = 'openai' | 'anthropic';
 
@@ -94,8 +97,8 @@ export function errorResponse(err: unknown, extra: Record<string, string> = {}, 
   err = storeBusyOr(err);
   const r = dialect === 'anthropic' ? toAnthropicError(err) : toErrorResponse(err);
   // A translated provider's "prompt too long" in OpenAI's code and words (see context-overflow.ts),
-  // naming the field OpenAI names on that endpoint (Responses: `input`, chat: `messages`).
-  const overflow = dialect === 'openai' ? openaiOverflowError(err, endpoint === 'responses' ? 'input' : 'messages') : null;
+  // naming the field OpenAI names on that endpoint (Responses: `input`, images: `prompt`, chat: `messages`).
+  const overflow = dialect === 'openai' ? openaiOverflowError(err, (endpoint && OVERFLOW_PARAM[endpoint]) ?? 'messages') : null;
   if (overflow) r.body = { error: overflow };
   if (r.status === 500 && !(err as any)?.status) console.error(`[gophergate] ${dialect === 'anthropic' ? 'messages' : 'chat'} error:`, (err as any)?.message ?? err);
   const headers: Record<string, string> = { 'content-type': 'application/json', ...r.headers, ...extra };
@@ -191,9 +194,12 @@ export function openaiPost<T>(
       // The key first: until it is known good, Bun's socket idle limit stays on, so a request
       // that never sends its body cannot hold the connection.
       const client = clientOf(ctx.state.getSnapshot(), request, opts.dialect);
+      clock.clientId = client.id;
       // Every answer from here on is this key's: v1Answer adds its rate headers to the ones not admitted.
       key.limits = client.limits;
       key.anthropic = opts.dialect === 'anthropic';
+      // Before the body (a slow upload may cross midnight): the budget period is the one its row's created_at is in.
+      const startedAt = client.limits ? ctx.limits.now() : 0;
       let raw: unknown = null;
       let body: T;
       try {
@@ -212,7 +218,7 @@ export function openaiPost<T>(
       requestId = newRequestId();
       // Key and team limits (src/limits/): throws the refusal, or reserves until the row settles.
       if (client.limits) {
-        const grant = admitRequest(ctx, client, { request, body: raw, requestId, clock });
+        const grant = admitRequest(ctx, client, { request, body: raw, requestId, clock, startedAt });
         const granted = grant instanceof Promise ? await grant : grant;
         limitHeaders = granted?.headers;
         outputCap = granted?.outputCap;

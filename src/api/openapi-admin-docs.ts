@@ -49,7 +49,10 @@ const limitFields = {
   expires_at: nullable({ ...str, format: 'date-time' }),
 };
 
-const client = obj({ id: int, name: str, key_prefix: str, revoked: bool, created_at: int, last_used_at: nullable(int), ...limitFields, spend_usd: num }, ['id', 'name']);
+/** Spend in the current budget period, and when it restarts at 0 (null for `total`). */
+const periodSpend = { spend_usd: num, budget_resets_at: nullable({ ...str, format: 'date-time' }) };
+
+const client = obj({ id: int, name: str, key_prefix: str, revoked: bool, created_at: int, last_used_at: nullable(int), ...limitFields, ...periodSpend }, ['id', 'name']);
 
 const logRow = obj(
   {
@@ -123,7 +126,7 @@ const group = obj(
 );
 
 const { models, budget_usd, budget_period, rpm, tpm } = limitFields;
-const team = obj({ id: int, name: str, models, budget_usd, budget_period, rpm, tpm, spend_usd: num, client_ids: arr(int), created_at: int, updated_at: int }, ['id', 'name']);
+const team = obj({ id: int, name: str, models, budget_usd, budget_period, rpm, tpm, ...periodSpend, client_ids: arr(int), created_at: int, updated_at: int }, ['id', 'name']);
 
 const poolKey = obj({ id: str, label: str, last4: str, weight: num });
 

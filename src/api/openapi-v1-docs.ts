@@ -6,6 +6,10 @@
 import { t, type DocumentDecoration, type TSchema } from 'elysia';
 import { OPENAI_ERROR_SCHEMA } from '../errors/openapi-error-schema';
 import { arr, bool, int, json, nullable, num, str, type Schema } from './openapi-schema-parts';
+import { REASONING_EFFORTS } from './request-validation-rules';
+import { GEMINI_TASK_TYPES, MAX_INPUTS } from '../embeddings/validate-embeddings';
+import { TOOL_CHOICE_TYPES } from '../messages/messages-to-chat';
+import { THINKING_TYPES } from '../messages/map-thinking';
 
 const obj = (properties: Record<string, Schema>, required: string[] = []): Schema => ({ type: 'object', required, properties });
 
@@ -39,7 +43,16 @@ const usage = obj(
 );
 
 const message = obj(
-  { role: { enum: ['system', 'developer', 'user', 'assistant', 'tool'] }, content: { anyOf: [str, arr({ type: 'object' }), { type: 'null' }] }, name: str, tool_calls: arr({ type: 'object' }), tool_call_id: str },
+  {
+    role: { enum: ['system', 'developer', 'user', 'assistant', 'tool'] },
+    content: {
+      anyOf: [str, arr({ type: 'object' }), { type: 'null' }],
+      description: 'Required, not null, except on an assistant message with `tool_calls`, `function_call`, `refusal` or `audio`.',
+    },
+    name: str,
+    tool_calls: arr({ type: 'object' }),
+    tool_call_id: { ...str, description: 'Required on a `tool` message.' },
+  },
   ['role'],
 );
 
@@ -49,16 +62,16 @@ const chatRequest = obj(
     messages: { ...arr(message), minItems: 1 },
     stream: bool,
     stream_options: obj({ include_usage: bool }),
-    max_tokens: int,
-    max_completion_tokens: int,
+    max_tokens: { ...int, minimum: 1 },
+    max_completion_tokens: { ...int, minimum: 1 },
     temperature: { ...num, minimum: 0, maximum: 2 },
     top_p: { ...num, minimum: 0, maximum: 1 },
-    n: int,
+    n: { ...int, minimum: 1, maximum: 128 },
     stop: { anyOf: [str, arr(str)] },
     tools: arr({ type: 'object' }),
-    tool_choice: { anyOf: [{ enum: ['none', 'auto', 'required'] }, { type: 'object' }] },
-    response_format: { type: 'object' },
-    reasoning_effort: str,
+    tool_choice: { anyOf: [{ enum: ['none', 'auto', 'required'] }, obj({ type: { enum: ['function', 'allowed_tools', 'custom'] } }, ['type'])] },
+    response_format: obj({ type: { enum: ['text', 'json_object', 'json_schema'] } }, ['type']),
+    reasoning_effort: { enum: REASONING_EFFORTS },
   },
   ['model', 'messages'],
 );
@@ -99,13 +112,23 @@ const responseObject = obj(
   ['id', 'object', 'status', 'model', 'output'],
 );
 
+const nonEmpty = { ...str, minLength: 1 };
+/** One input as token ids (one input however long: the provider limits those). */
+const tokenIds = { ...arr({ ...int, minimum: 0 }), minItems: 1 };
 const embeddingsRequest = obj(
   {
     model: modelName,
-    input: { anyOf: [str, arr(str), arr(int), arr(arr(int))] },
+    input: {
+      anyOf: [
+        nonEmpty,
+        { ...arr(nonEmpty), minItems: 1, maxItems: MAX_INPUTS },
+        tokenIds,
+        { ...arr(tokenIds), minItems: 1, maxItems: MAX_INPUTS },
+      ],
+    },
     dimensions: { ...int, minimum: 1 },
     encoding_format: { enum: ['float', 'base64'] },
-    task_type: { ...str, description: "Gemini's task type (`RETRIEVAL_DOCUMENT`, `RETRIEVAL_QUERY`, ...); other providers ignore it." },
+    task_type: { enum: [...GEMINI_TASK_TYPES], description: "Gemini's task type (`RETRIEVAL_DOCUMENT`, `RETRIEVAL_QUERY`, ...); other providers ignore it." },
   },
   ['model', 'input'],
 );
@@ -133,7 +156,7 @@ const messagesRequest = obj(
   {
     model: modelName,
     max_tokens: { ...int, minimum: 1 },
-    messages: arr(anthropicMessage),
+    messages: { ...arr(anthropicMessage), minItems: 1 },
     system: { anyOf: [str, arr({ type: 'object' })] },
     stream: bool,
     temperature: { ...num, minimum: 0, maximum: 1 },
@@ -141,15 +164,15 @@ const messagesRequest = obj(
     top_k: { ...int, minimum: 0 },
     stop_sequences: arr(str),
     tools: arr({ type: 'object' }),
-    tool_choice: { type: 'object' },
-    thinking: { type: 'object' },
+    tool_choice: obj({ type: { enum: TOOL_CHOICE_TYPES }, name: str }, ['type']),
+    thinking: obj({ type: { enum: [...THINKING_TYPES] }, budget_tokens: int }, ['type']),
     metadata: obj({ user_id: str }),
   },
   ['model', 'max_tokens', 'messages'],
 );
 
 const countTokensRequest = obj(
-  { model: modelName, messages: arr(anthropicMessage), system: { anyOf: [str, arr({ type: 'object' })] }, tools: arr({ type: 'object' }) },
+  { model: modelName, messages: { ...arr(anthropicMessage), minItems: 1 }, system: { anyOf: [str, arr({ type: 'object' })] }, tools: arr({ type: 'object' }) },
   ['model', 'messages'],
 );
 

@@ -1,7 +1,8 @@
 import { ApiError, badRequest } from '../errors/api-error';
+import { jsonProblem } from '../errors/json-problem';
 import { readCapped } from '../providers/shared/read-capped';
 import { clientClosed } from '../proxy/upstream-errors';
-import { MAX_JSON_DEPTH, nestedTooDeep, nestsDeeperThan } from './json-depth';
+import { MAX_JSON_DEPTH, nestedTooDeep, nestsDeeperThan, refuseCostlyJsonShape } from './json-depth';
 
 /** The rest of the body is left unread, so the connection cannot carry another request: it is closed. */
 export const payloadTooLarge = (maxBytes: number) =>
@@ -35,6 +36,8 @@ async function readChunked(request: Request, maxBytes: number): Promise<Uint8Arr
 /** `application/json` or a `+json` type, any letter case, with or without parameters. */
 export const isJsonContentType = (type: string): boolean => /^\s*application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type);
 
+const NON_ASCII_CHARSET = /;\s*charset\s*=\s*"?((?:utf-?(?:16|32)|ucs-?[24]|unicode)[\w-]*)/i;
+
 /**
  * The headers of a JSON body: a declared non-JSON content type is refused as OpenAI does, rather
  * than parsing a form or text body as if it were JSON (a missing one is tolerated: hand-written
@@ -50,6 +53,10 @@ export function refuseNonJsonHeaders(request: Request): void {
       'unsupported_content_type',
     );
   }
+  // A body labelled UTF-16 or UTF-32 (not ASCII-compatible) would be read as UTF-8 and refused as JSON at
+  // its first NUL; ASCII-compatible labels (ISO-8859-1, Java's default) are read as UTF-8, as OpenAI does.
+  const charset = type && type.length > 20 ? NON_ASCII_CHARSET.exec(type)?.[1] : undefined;
+  if (charset) throw badRequest(`The request body is declared as charset '${charset.slice(0, 40)}': send it as UTF-8, the only encoding of JSON bodies.`, null, 'invalid_encoding');
   const encoding = request.headers.get('content-encoding');
   if (encoding && !/^\s*identity\s*$/i.test(encoding)) {
     throw badRequest(
@@ -86,12 +93,14 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   if (bytes.byteLength > maxBytes) throw payloadTooLarge(maxBytes); // a Request built in-process may understate it
   const text = decodeUtf8(bytes);
   if (!text.trim()) throw badRequest('The request body is empty; send a JSON object.', null, 'invalid_json');
+  // Scanned (a large body): its depth is known, and the parsed value's is the same.
+  const depthKnown = refuseCostlyJsonShape(bytes);
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (err) {
-    throw badRequest(`The request body is not valid JSON: ${(err as Error).message}`, null, 'invalid_json');
+  } catch {
+    throw badRequest(`The request body is not valid JSON: ${jsonProblem(text)}`, null, 'invalid_json');
   }
-  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw nestedTooDeep();
+  if (!depthKnown && nestsDeeperThan(value, MAX_JSON_DEPTH)) throw nestedTooDeep();
   return value;
 }

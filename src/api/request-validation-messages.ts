@@ -1,5 +1,5 @@
 import { badRequest } from '../errors/api-error';
-import { isObject } from './request-validation-rules';
+import { fileSourcesProblem, isObject } from './request-validation-rules';
 import { BUILTIN_TOOL } from '../providers/shared/builtin-tools';
 
 const ROLES = ['system', 'developer', 'user', 'assistant', 'tool', 'function'];
@@ -36,6 +36,10 @@ function checkPart(part: unknown, role: string, p: string): void {
     if (detail != null && !['auto', 'low', 'high'].includes(detail)) throw fail(`${p}.image_url.detail`, "must be 'auto', 'low' or 'high'");
   }
   if (part.type === 'input_audio' && !isObject(part.input_audio)) throw fail(`${p}.input_audio`, 'must be an object');
+  if (part.type === 'file' && isObject(part.file)) {
+    const problem = fileSourcesProblem(part.file);
+    if (problem) throw fail(`${p}.file`, problem);
+  }
 }
 
 function checkToolCalls(calls: unknown, p: string): void {

@@ -2,9 +2,7 @@ import { badRequest } from '../errors/api-error';
 import type { ResponsesRequest } from '../responses/responses-types';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import { checkModelName } from '../routing/model-name';
-import { bool, int, isObject, metadata, num, object, oneOf, reasoningEffort, shortString, string, unsupported, type Check } from './request-validation-rules';
-
-const stringArray: Check = (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? null : 'must be an array of strings');
+import { bool, fileSourcesProblem, int, isObject, metadata, num, object, oneOf, reasoningEffort, shortString, string, stringArray, unsupported, type Check } from './request-validation-rules';
 
 /**
  * Top-level fields of POST /v1/responses with a known type, checked as chat checks its own: the
@@ -153,6 +151,30 @@ function checkAllowedTools(choice: Record<string, unknown>, list: Record<string,
 }
 
 /**
+ * An `input_file` part giving more than one of file_data, file_id and file_url is refused for
+ * every target, naming the part (`input[0].content[1]`): the bridge took file_data and dropped the
+ * rest without a word. A message's `content` and a function_call_output's `output` hold parts; a
+ * plain loop, the path spelled out only for the part refused (every request with an input list
+ * passes here).
+ */
+function checkInputFiles(input: unknown[]): void {
+  for (let i = 0; i < input.length; i++) {
+    const item = input[i] as Record<string, unknown> | null;
+    const parts = item?.content ?? item?.output;
+    if (!Array.isArray(parts)) continue;
+    for (let j = 0; j < parts.length; j++) {
+      const part = parts[j];
+      if (!isObject(part) || part.type !== 'input_file') continue;
+      const problem = fileSourcesProblem(part);
+      if (problem) {
+        const where = `input[${i}].${Array.isArray(item?.content) ? 'content' : 'output'}[${j}]`;
+        throw badRequest(`Invalid value for '${where}': ${problem}.`, where);
+      }
+    }
+  }
+}
+
+/**
  * The body of POST /v1/responses as the /v1 prelude checks it, before admission: an object, its
  * fields of a known type (checkFields, first), a model name, `input` a string or an array of
  * items, `stream` a boolean, `tools` a list of typed objects, `tool_choice` of a known form naming only a tool
@@ -172,5 +194,6 @@ export function validateResponsesRequest(body: unknown): ResponsesRequest {
   if (req.stream !== undefined && req.stream !== null && typeof req.stream !== 'boolean') throw badRequest("'stream' must be a boolean.", 'stream');
   checkTools(body.tools);
   checkToolChoice(body.tool_choice, body.tools);
+  if (Array.isArray(req.input)) checkInputFiles(req.input);
   return req;
 }

@@ -10,6 +10,7 @@ export const string: Check = (v) => (typeof v === 'string' ? null : 'must be a s
 export const nonEmptyString: Check = (v) => (typeof v === 'string' && v.trim() ? null : 'must be a non-empty string');
 export const bool: Check = (v) => (typeof v === 'boolean' ? null : 'must be a boolean');
 export const object: Check = (v) => (isObject(v) ? null : 'must be an object');
+export const stringArray: Check = (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? null : 'must be an array of strings');
 
 /**
  * OpenAI's `metadata`: at most 16 pairs, keys of up to 64 characters, string values of up to 512
@@ -55,7 +56,8 @@ export const oneOf =
  * to another provider would otherwise be sent any word, which one upstream refuses in its own
  * terms and another silently ignores.
  */
-export const reasoningEffort: Check = oneOf('none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max');
+export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'];
+export const reasoningEffort: Check = oneOf(...REASONING_EFFORTS);
 
 export const stop: Check = (v) =>
   typeof v === 'string' || (Array.isArray(v) && v.length <= 4 && v.every((s) => typeof s === 'string'))
@@ -66,4 +68,19 @@ export const stop: Check = (v) =>
 export function unsupported(param: string, v: unknown, values: readonly string[]) {
   const list = values.length > 2 ? `${values.slice(0, -1).map((x) => `'${x}'`).join(', ')}, and '${values.at(-1)}'` : values.map((x) => `'${x}'`).join(' and ');
   return badRequest(`Invalid value: '${shownValue(v)}'. Supported values are: ${list}.`, param, 'invalid_value');
+}
+
+/** The ways a file part names its file (OpenAI's `input_file`, chat's `file`), of which it gives one. */
+const FILE_SOURCES = ['file_data', 'file_id', 'file_url'] as const;
+
+/**
+ * What is wrong with a file part (`input_file`, or chat's `file.file`) giving more than one of
+ * file_data, file_id and file_url (null counts as not given): OpenAI's API reference documents
+ * each as a way to give the file, not what two together mean, and the gateway used to take
+ * file_data and drop the other without a word. Null when it gives at most one.
+ */
+export function fileSourcesProblem(file: Record<string, unknown>): string | null {
+  const given = FILE_SOURCES.filter((k) => file[k] !== undefined && file[k] !== null);
+  if (given.length < 2) return null;
+  return `only one of 'file_data', 'file_id' or 'file_url' may be given, not ${given.map((k) => `'${k}'`).join(' and ')}`;
 }

@@ -3,7 +3,13 @@ import type { ChatRequest } from '../providers/types';
 import { checkModelName } from '../routing/model-name';
 import { validateMessages } from './request-validation-messages';
 import { BUILTIN_TOOL } from '../providers/shared/builtin-tools';
-import { bool, int, isObject, nonEmptyString, num, object, oneOf, reasoningEffort, stop, string, unsupported, type Check } from './request-validation-rules';
+import { bool, int, isObject, metadata, nonEmptyString, num, object, oneOf, reasoningEffort, stop, string, stringArray, unsupported, type Check } from './request-validation-rules';
+
+/** OpenAI's predicted output: `{type: 'content', content}`, the content a string or an array of text parts. */
+const prediction: Check = (v) =>
+  isObject(v) && v.type === 'content' && (typeof v.content === 'string' || Array.isArray(v.content))
+    ? null
+    : "must be an object with type 'content' and a string or array content";
 
 /** Top-level fields with a known type; null means "not set" as in OpenAI's API. Others pass through. */
 const FIELDS: Record<string, Check> = {
@@ -24,8 +30,15 @@ const FIELDS: Record<string, Check> = {
   stream_options: object,
   parallel_tool_calls: bool,
   logit_bias: object,
-  metadata: object,
+  // The fields below are dropped or refused for some providers (Gemini drops store, metadata and
+  // prediction; a string `modalities: 'audio'` slipped past the audio refusal): a wrong type was
+  // then silently ignored where OpenAI answers 400 naming it.
+  metadata,
   service_tier: string,
+  store: bool,
+  modalities: stringArray,
+  verbosity: oneOf('low', 'medium', 'high'),
+  prediction,
 };
 
 // Walked on every request: as an array, not Object.entries of the table each time.
@@ -49,6 +62,7 @@ function validateTools(tools: unknown): void {
       throw fail(`${p}.function.name`, 'must be 1-64 letters, digits, underscores or dashes');
     }
     if (t.function.parameters != null && !isObject(t.function.parameters)) throw fail(`${p}.function.parameters`, 'must be a JSON Schema object');
+    if (t.function.strict != null && typeof t.function.strict !== 'boolean') throw fail(`${p}.function.strict`, 'must be a boolean');
   });
 }
 
@@ -104,6 +118,8 @@ function validateResponseFormat(v: unknown): void {
   if (v.type === 'json_schema' && (!isObject(v.json_schema) || typeof v.json_schema.name !== 'string')) {
     throw fail('response_format.json_schema.name', 'is required for json_schema');
   }
+  const strict = v.json_schema?.strict;
+  if (v.type === 'json_schema' && strict != null && typeof strict !== 'boolean') throw fail('response_format.json_schema.strict', 'must be a boolean');
 }
 
 /**

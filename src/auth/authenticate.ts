@@ -27,7 +27,7 @@ export interface AuthResult {
 export interface AuthDeps extends SessionDeps {
   secretBox: SecretBox;
   /** When given, /api answers 503 while it is unreachable (PostgreSQL down). */
-  store?: Pick<Store, 'reachable'>;
+  store?: Pick<Store, 'reachable' | 'recheck'>;
 }
 
 // Per request, not per app: a Request belongs to one app, and its entry goes with it.

@@ -1,4 +1,4 @@
-import { unauthorized } from '../errors/api-error';
+import { ApiError, unauthorized } from '../errors/api-error';
 import type { ClientEntry, RuntimeSnapshot } from '../state/snapshot-types';
 
 /** SHA-256 hex of a client key: what the clients table stores and the snapshot is keyed by. */
@@ -27,6 +27,27 @@ export function authenticateClient(
     throw unauthorized(`${what}: send your GopherGate client key as ${how}.`);
   }
   const client = snap.clientsByKeyHash.get(hashClientKey(match[1]!));
-  if (!client || client.revoked) throw unauthorized('Incorrect or revoked API key.');
+  if (!client || client.revoked) throw revokedKey();
   return client;
+}
+
+/** The 401 of a key the gateway does not know, or no longer takes. */
+const revokedKey = () => unauthorized('Incorrect or revoked API key.');
+
+/** The same 401 for every request of an expired key, whatever the endpoint. */
+export const keyExpired = (at: number) =>
+  new ApiError({ status: 401, message: `This API key expired at ${new Date(at).toISOString()}.`, type: 'authentication_error', code: 'key_expired' });
+
+/**
+ * The 401 a key already authenticated would get now, by its id in `snap` (revoked, or expired at
+ * `now`), or null while it is still good. For a request that waited (proxy/open-upstream.ts): an
+ * admin may have revoked its key meanwhile. A snapshot without the index by id (hand-made) says nothing.
+ */
+export function keyRefusalNow(snap: RuntimeSnapshot, clientId: number, now: number): ApiError | null {
+  const byId = snap.clientsById;
+  if (!byId) return null;
+  const client = byId.get(clientId);
+  if (!client || client.revoked) return revokedKey();
+  const at = client.limits?.expiresAt;
+  return at != null && now >= at ? keyExpired(at) : null;
 }

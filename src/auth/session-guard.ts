@@ -1,9 +1,10 @@
 import { Elysia } from 'elysia';
 import { apiAccessRule, enforceAccess, isApiPath } from './access-policy';
-import { authenticateRequest, prepareRequestAuth, type AuthDeps, type Role } from './authenticate';
+import { authenticateRequest, bearerOf, prepareRequestAuth, type AuthDeps, type Role } from './authenticate';
+import { readSessionCookie } from './session-cookie';
 import type { AccessRule } from './access-policy';
 import { isPgDb } from '../db/pg-translate';
-import { storeUnavailable } from './store-unavailable';
+import { STORE_RECHECK_MS, storeUnavailable } from './store-unavailable';
 
 /**
  * What a route declares with the `role` macro: a role, or a role that a user whose password
@@ -26,6 +27,9 @@ export function pathOf(url: string): string {
   return q < 0 ? url.slice(start) : url.slice(start, q);
 }
 
+/** A bearer token or a session cookie: the request may be signed in. */
+const carriesCredentials = (request: Request) => bearerOf(request) !== undefined || readSessionCookie(request) !== null;
+
 /**
  * Guards every request whose path is under /api before anything is parsed: the rule comes from
  * the method and path (see apiAccessRule), so a route added later is covered without edits.
@@ -46,10 +50,14 @@ export function apiGuard(deps: AuthDeps) {
   if (!isPgDb(deps.db)) return new Elysia().onRequest(({ request }) => check(request));
   return new Elysia().onRequest(async ({ request }) => {
     // Pages read the session synchronously too, so preload for every path but the /v1 API
-    // (which never waits for the store and authenticates with client keys). With the store
-    // unreachable nothing is read: a session that is not cached makes the request a 503.
+    // (which never waits for the store and authenticates with client keys). With the store known
+    // unreachable, an /api call or a request with credentials asks it again first (bounded, once),
+    // so a call just after PostgreSQL came back is served; still unreachable, nothing is read and
+    // a session that is not cached makes the request a 503.
     const path = pathOf(request.url);
-    if (!path.startsWith('/v1/')) await prepareRequestAuth(deps, request).catch(() => {});
+    if (path.startsWith('/v1/')) return check(request);
+    if (deps.store && !deps.store.reachable() && (isApiPath(path) || carriesCredentials(request))) await deps.store.recheck(STORE_RECHECK_MS);
+    await prepareRequestAuth(deps, request).catch(() => {});
     check(request);
   });
 }

@@ -18,6 +18,34 @@ export function settingNames(): Set<string> {
 /** `LLM_PROXY__SERVER_PORT` and `llm_proxy__server__port` both stand for LLM_PROXY__SERVER__PORT. */
 const loose = (name: string) => name.toUpperCase().replace(/_+/g, '_');
 
+/** Edits (insert, delete, replace a character) that turn `a` into `b`, given up past `max`. */
+function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** The setting `name` stands for: the same but for case and underscores, else the nearest within two typos (none on a tie). */
+function resembled(name: string, byLoose: Map<string, string>): string | undefined {
+  const want = loose(name);
+  const same = byLoose.get(want);
+  if (same) return same;
+  let best: string | undefined;
+  let bestDistance = 3;
+  let tie = false;
+  for (const [l, setting] of byLoose) {
+    const d = editDistance(want, l, 2);
+    if (d < bestDistance) [best, bestDistance, tie] = [setting, d, false];
+    else if (d === bestDistance) tie = true;
+  }
+  return tie ? undefined : best;
+}
+
 /**
  * One warning per `LLM_PROXY__` variable the gateway does not read: a misspelt setting (one
  * underscore for two, a provider that does not exist) is otherwise ignored without a word, and the
@@ -30,7 +58,7 @@ export function unknownSettingWarnings(env: Env): string[] {
     .filter((name) => name.toUpperCase().startsWith(PREFIX.slice(0, -1)) && !known.has(name) && env[name] !== undefined)
     .sort()
     .map((name) => {
-      const like = byLoose.get(loose(name));
+      const like = resembled(name, byLoose);
       return `gophergate: ${name} is not a setting; it is ignored${like ? ` (did you mean ${like}?)` : ''}. Every setting is listed in the README.`;
     });
 }

@@ -3,7 +3,8 @@ import { ConfigError } from './env-readers';
 
 type Env = Record<string, string | undefined>;
 
-const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
+/** The variables through which Bun's fetch takes a proxy. */
+export const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
 const KINDS: readonly UpstreamClientKind[] = ['auto', 'socket', 'fetch'];
 
 /**
@@ -18,4 +19,19 @@ export function readUpstreamClient(env: Env): UpstreamClientKind {
   if (!(KINDS as readonly string[]).includes(raw))
     throw new ConfigError(`LLM_PROXY__UPSTREAM__CLIENT must be auto, socket or fetch (got "${env.LLM_PROXY__UPSTREAM__CLIENT}").`);
   return raw as UpstreamClientKind;
+}
+
+const LOOPBACK = ['localhost', '127.0.0.1', '::1'];
+
+/**
+ * This machine is reached directly whatever proxy the environment sets, as Go's net/http (the Go
+ * gateway's) does: Bun's fetch sent an Ollama on localhost (its default base URL) through
+ * HTTP_PROXY, whose refusal came back as Ollama's 502. Adds loopback to NO_PROXY, keeping its
+ * entries; no_proxy (which Bun may read instead) gets the same list.
+ */
+export function reachLoopbackDirectly(env: Env = process.env): void {
+  if (!PROXY_VARS.some((v) => env[v])) return;
+  const entries = [env.NO_PROXY, env.no_proxy].flatMap((v) => (v ?? '').split(',')).map((s) => s.trim()).filter(Boolean);
+  if (entries.includes('*')) return;
+  env.NO_PROXY = env.no_proxy = [...new Set([...entries, ...LOOPBACK])].join(',');
 }

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from '../config/env-readers';
 import { tightenToOwnerOnly } from '../runtime/owner-only-file';
+import { lostKeyMessage, type KeyedSecrets } from './keyed-secrets';
 
 const HOW_TO = 'generate one with: openssl rand -hex 32';
 
@@ -20,14 +21,21 @@ export function decodeKey(raw: string, name = 'LLM_PROXY__ENCRYPTION_KEY'): Uint
 /** Where the generated key lives: `encryption.key` beside the SQLite file. */
 export const encryptionKeyFile = (dbPath: string) => join(dbPath === ':memory:' ? '.' : dirname(dbPath), 'encryption.key');
 
+/** Where the key in use comes from, as warnings name it: the variable, or the key file's full path. */
+export const encryptionKeySource = (configured: string | undefined, dbPath: string): string =>
+  configured ? 'LLM_PROXY__ENCRYPTION_KEY' : resolve(encryptionKeyFile(dbPath));
+
 /**
  * The key that signs sessions and encrypts provider keys: from the environment, else from
- * `encryption.key` beside the database, generated there (mode 0600) on first start.
+ * `encryption.key` beside the database, generated there (mode 0600) on first start. `held` says
+ * what the database already holds under a key: a database with stored provider keys and no key
+ * file was moved or restored without it, and a key is not generated for it (ConfigError).
  */
 export function resolveEncryptionKey(
   configured: string | undefined,
   dbPath: string,
   warn: (msg: string) => void = console.warn,
+  held?: () => KeyedSecrets | null,
 ): Uint8Array {
   if (configured) return decodeKey(configured);
   const file = encryptionKeyFile(dbPath);
@@ -46,6 +54,8 @@ export function resolveEncryptionKey(
     tightenToOwnerOnly(file);
     return key;
   }
+  const secrets = held?.();
+  if (secrets && secrets.providerKeys > 0) throw new ConfigError(lostKeyMessage(secrets, resolve(file)));
   // Created exclusively: of two gateways started at once on a new folder, one writes the key and
   // the other reads it (each writing its own made them sign sessions and encrypt provider keys
   // with different keys, and the one overwritten was lost with what it encrypted).

@@ -116,6 +116,9 @@ export function rawField(body: unknown, name: string): string {
   return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
 }
 
+/** Whether the form sent `name` at all (a body that is no form, text/plain's string, sent nothing). */
+export const hasField = (body: unknown, name: string): boolean => body !== null && typeof body === 'object' && name in body;
+
 /** A form field, trimmed. */
 export const field = (body: unknown, name: string): string => rawField(body, name).trim();
 

@@ -1,5 +1,5 @@
 /** @jsxImportSource #html */
-import type { ErrorAnswer, ErrorPage } from '../api/error-handler';
+import { jsonErrorResponse, type ErrorAnswer, type ErrorPage } from '../api/error-handler';
 import { authenticateRequest, bearerOf, type AuthDeps } from '../auth/authenticate';
 import { readSessionCookie } from '../auth/session-cookie';
 import { pathOf } from '../auth/session-guard';
@@ -7,12 +7,23 @@ import { Document, Shell } from './components/layout';
 import { toDashUser } from './dash-session';
 import type { DashUser } from './dash-types';
 import { htmlResponse, isHtmx, wantsPartial } from './respond';
+import { SECURITY_HEADERS } from './security-headers';
 
-/** Paths that are not dashboard pages: the APIs, assets and probes keep their JSON errors. */
-const NOT_PAGES = /^\/(v1|api|assets|health|metrics|swagger)(\/|$)/;
+/** Paths the dashboard does not serve: the APIs and probes, each answering with headers of its own. */
+const NOT_DASHBOARD = /^\/(v1|api|health|metrics|swagger)(\/|$)/;
+/** The dashboard's scripts and styles: not pages, so their errors stay JSON. */
+const ASSETS = /^\/assets(\/|$)/;
+
+const pathOfRequest = (request: Request): string => pathOf(request.url).toLowerCase().replace(/\/{2,}/g, '/');
+
+/** True for a path the dashboard serves (a page or an asset, not an API or probe). */
+const isDashboardPath = (request: Request): boolean => !NOT_DASHBOARD.test(pathOfRequest(request));
 
 /** True for a dashboard page's path (not an API, asset or probe). */
-export const isPagePath = (request: Request): boolean => !NOT_PAGES.test(pathOf(request.url).toLowerCase().replace(/\/{2,}/g, '/'));
+export const isPagePath = (request: Request): boolean => {
+  const path = pathOfRequest(request);
+  return !NOT_DASHBOARD.test(path) && !ASSETS.test(path);
+};
 
 /**
  * True when a failure should be answered with a dashboard page: a path of the dashboard, asked
@@ -114,7 +125,10 @@ function retryHref(request: Request, text: ErrorText): string | null {
  */
 export function dashboardErrorPage(deps: AuthDeps): ErrorPage {
   return (request: Request, answer: ErrorAnswer) => {
-    if (!wantsErrorPage(request)) return undefined;
+    // JSON on the dashboard's paths (a missing asset, curl asking for a page) carries the security
+    // headers every other dashboard answer sets (respond.ts, assets-routes.ts): the error handler
+    // answers for routes that did not, so it is told here.
+    if (!wantsErrorPage(request)) return isDashboardPath(request) ? jsonErrorResponse(answer, SECURITY_HEADERS) : undefined;
     const e = answer.body.error as { message: string; code?: string | null };
     const text = errorText(answer.status, e.code ?? null, e.message, readSessionCookie(request) !== null || bearerOf(request) !== undefined);
     const init = { status: answer.status, headers: answer.headers };

@@ -23,6 +23,8 @@ export const FIELD_LABELS = {
   /** The Models page's "Add model" form (the API's `id` and `upstream_id`). */
   id: 'Model id',
   upstream_id: 'Upstream id',
+  /** The Model groups form (the other group settings are named by GROUP_FIELD_LABELS). */
+  primary_use: 'Primary use',
 } as const;
 
 /** The Logs filters' labels, by the /api/logs param each is read as. */

@@ -1,6 +1,7 @@
 import type { GroupInput, GroupView } from '../admin/groups-service';
 import { SEEDED_GROUP_NAMES } from '../db/seed/model-groups';
 import { badRequest } from '../errors/api-error';
+import { jsonProblem } from '../errors/json-problem';
 import { formNumber, formValue } from './form-number';
 import { prototypeKeyPath } from '../security/prototype-keys';
 import type { GroupCard, GroupFormValues } from './pages/groups-view';
@@ -86,8 +87,8 @@ export function groupInputOf(v: GroupFormValues, existing: Record<string, unknow
   if (v.rules.trim()) {
     try {
       settings.rules = JSON.parse(v.rules);
-    } catch (err) {
-      throw badRequest(`Heuristic rules are not valid JSON: ${(err as Error).message}`, 'rules');
+    } catch {
+      throw badRequest(`Heuristic rules are not valid JSON: ${jsonProblem(v.rules)}`, 'rules');
     }
     // As on /api/groups: a key naming a prototype is not data.
     const key = prototypeKeyPath(settings.rules);

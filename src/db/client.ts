@@ -1,6 +1,6 @@
 import { Database } from 'bun:sqlite';
 import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { tightenToOwnerOnly } from '../runtime/owner-only-file';
 import * as schema from './schema';
@@ -39,6 +39,7 @@ export function closeSqlite(sqlite: Database): void {
  */
 export function openDatabase(path: string): { sqlite: Database; db: Db } {
   if (path !== ':memory:') {
+    refuseNonFile(path);
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     closeSync(openSync(path, 'a', 0o600));
     for (const f of [path, `${path}-wal`, `${path}-shm`]) tightenToOwnerOnly(f);
@@ -46,4 +47,23 @@ export function openDatabase(path: string): { sqlite: Database; db: Db } {
   const sqlite = new Database(path, { create: true });
   applyPragmas(sqlite);
   return { sqlite, db: drizzle(sqlite, { schema }) };
+}
+
+/** What a path that exists but is no regular file is, in an operator's words. */
+function kindOf(s: Stats): string {
+  if (s.isFIFO()) return 'a named pipe (FIFO)';
+  if (s.isSocket()) return 'a socket';
+  if (s.isCharacterDevice() || s.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+/**
+ * Throws when the path exists and is not a regular file (a symbolic link to one is fine). Opening
+ * a named pipe to append waits for a reader that never comes: the start hung instead of refusing.
+ */
+function refuseNonFile(path: string): void {
+  const s = statSync(path, { throwIfNoEntry: false });
+  if (!s || s.isFile()) return;
+  if (s.isDirectory()) throw Object.assign(new Error(`${path} is a directory`), { code: 'EISDIR', path });
+  throw Object.assign(new Error(`the path is ${kindOf(s)}, not a file`), { code: 'ENOTFILE', path });
 }

@@ -83,18 +83,19 @@ export function openPgStore(url: string, opts: PgStoreOptions = {}): Store & { c
   let probing: ReturnType<typeof setTimeout> | null = null;
   let closed = false;
 
-  // A `SELECT 1` every probeMs (sooner after a failed query) keeps `up` current for /health and /api.
+  /** A `SELECT 1`; its answer sets `up`. */
+  const ask = (): Promise<boolean> => client.unsafe('SELECT 1').then(() => (up = true), () => (up = false));
+  /** The requests' own asking (recheck), one at a time: the probe's may have begun before PostgreSQL came back. */
+  let asking: Promise<boolean> | null = null;
+  // A `SELECT 1` every probeMs keeps `up` current for /health and /api.
   const probe = () => {
     probing = null;
     if (closed) return;
-    client
-      .unsafe('SELECT 1')
-      .then(() => (up = true), () => (up = false))
-      .finally(() => {
-        if (closed || probing) return;
-        probing = setTimeout(probe, probeMs);
-        (probing as any).unref?.();
-      });
+    void ask().finally(() => {
+      if (closed || probing) return;
+      probing = setTimeout(probe, probeMs);
+      (probing as any).unref?.();
+    });
   };
   probing = setTimeout(probe, probeMs);
   (probing as any).unref?.();
@@ -113,6 +114,10 @@ export function openPgStore(url: string, opts: PgStoreOptions = {}): Store & { c
     all: <T>(sql: string, args: readonly SQLQueryBindings[] = []) => watch(client.unsafe(pgPlaceholders(sql), args.map(pgValue)) as Promise<T[]>),
     run: async (sql, args = []) => void (await watch(client.unsafe(pgPlaceholders(sql), args.map(pgValue)))),
     reachable: () => up,
+    // Marked away: asked again now rather than at the next probe, so an /api request right after
+    // PostgreSQL came back is served, not told 503 for up to probeMs. Bounded: a server that does
+    // not answer (its connection timeout is seconds) costs the request no more than `ms`.
+    recheck: (ms) => (up ? Promise.resolve(true) : Promise.race([(asking ??= ask().finally(() => (asking = null))), Bun.sleep(ms).then(() => up)])),
     async close() {
       closed = true;
       if (probing) clearTimeout(probing);

@@ -21,6 +21,8 @@ export interface Store {
   run(sql: string, args?: readonly SQLQueryBindings[]): Promise<void>;
   /** False while the store cannot be reached (PostgreSQL down); SQLite is always reachable. */
   reachable(): boolean;
+  /** PostgreSQL marked away: asks it now (at most `ms`); resolves whether it is reachable. SQLite: true. */
+  recheck(ms: number): Promise<boolean>;
   /** SQLite: set while the database path no longer names the open file (src/db/sqlite-file-watch.ts). */
   fileProblem?(): string | null;
   close(): Promise<void>;
@@ -41,6 +43,7 @@ export function sqliteStore(sqlite: Database, db: Db, file?: SqliteFileWatch): S
     all: async <T>(sql: string, args: readonly SQLQueryBindings[] = []) => sqlite.query(sql).all(...args) as T[],
     run: async (sql, args = []) => void sqlite.query(sql).run(...args),
     reachable: () => true,
+    recheck: () => Promise.resolve(true),
     fileProblem: () => file?.problem() ?? null,
     close: async () => {
       file?.stop();

@@ -78,6 +78,10 @@ export function validateEmbeddingRequest(body: unknown): ValidEmbeddings {
     }
     inputs.dimensions = dims;
   }
+  // As on chat: OpenAI refuses another type; Gemini, Ollama and the mock would have ignored it.
+  if (req.user !== undefined && req.user !== null && typeof req.user !== 'string') {
+    throw badRequest("Invalid value for 'user': must be a string.", 'user');
+  }
   const task = req.task_type;
   if (task !== undefined && task !== null) {
     if (typeof task !== 'string' || !(GEMINI_TASK_TYPES as readonly string[]).includes(task)) {

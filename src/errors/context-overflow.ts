@@ -101,10 +101,10 @@ export function openaiOverflowMessage(o: ContextOverflow, original: string): str
 /**
  * A translated provider's 400 for a prompt over the model's window in OpenAI's shape (code
  * `context_length_exceeded`, OpenAI's words, `param` the request's field: chat's `messages`,
- * the Responses API's `input`); null for any other error and for one the provider coded so itself
+ * the Responses API's `input`, images' `prompt`); null for any other error and for one the provider coded so itself
  * (OpenAI's own: `upstreamCode`, as upstream-failure.ts keeps it beside the code it relays).
  */
-export function openaiOverflowError(err: unknown, param: 'messages' | 'input' = 'messages'): OpenAIErrorBody['error'] | null {
+export function openaiOverflowError(err: unknown, param: 'messages' | 'input' | 'prompt' = 'messages'): OpenAIErrorBody['error'] | null {
   if (!(err instanceof UpstreamError) || err.status !== 400) return null;
   if (err.code === 'context_length_exceeded' && err.upstreamCode === 'context_length_exceeded') return null;
   const o = parseContextOverflow(err.message, err.code);

@@ -51,6 +51,8 @@ export function planGeminiImage(req: ImageRequest, model: string, settings: Prov
   if (n > maxImagesPerCall('gemini', model)) unsupported('n', model, 'Gemini image models generate one image per request (n=1).');
   refuseParams(req, model, ['style', 'quality', 'background', 'moderation', 'output_format', 'output_compression'], {
     quality: ['standard', 'auto'],
+    background: ['auto'],
+    moderation: ['auto'],
     output_format: ['png'],
   });
   const generationConfig: Record<string, unknown> = { responseModalities: ['IMAGE'] };

@@ -19,8 +19,9 @@ export function planImagenImages(req: ImageRequest, model: string, settings: Pro
   const n = checkCommonParams(req);
   const most = maxImagesPerCall('gemini', model);
   if (n > most) unsupported('n', model, `Imagen returns at most ${most} images per request.`);
-  // `standard`/`auto` ask for nothing beyond the default, so they are honoured as is.
-  refuseParams(req, model, ['style', 'quality', 'background', 'moderation', 'output_compression'], { quality: ['standard', 'auto'] });
+  // `standard`/`auto` ask for nothing beyond the default (OpenAI's defaults, which some clients
+  // send every time), so they are honoured as is.
+  refuseParams(req, model, ['style', 'quality', 'background', 'moderation', 'output_compression'], { quality: ['standard', 'auto'], background: ['auto'], moderation: ['auto'] });
   const parameters: Record<string, unknown> = { sampleCount: n };
   const aspectRatio = sizeToAspectRatio(req.size, IMAGEN_RATIOS, model);
   if (aspectRatio) parameters.aspectRatio = aspectRatio;

@@ -1,13 +1,13 @@
 import { UpstreamError } from '../errors/api-error';
 import type { PoolKey, ProviderId, ProviderSettings } from '../providers/types';
 import { MemoryKeyStateStore, type KeyState, type KeyStateStore } from './key-state-store';
-import { isModelRefusal, isScopedSlot, rateLimitScope, scopedSlot, slotsFor } from './key-slots';
+import { isLongContextRefusal, isModelAccessNotFound, isModelRefusal, isScopedSlot, rateLimitScope, scopedSlot, slotsFor } from './key-slots';
 import { DEFAULT_COOLDOWN_MS, namedRetryMs } from './retry-after';
 
 /** A failure that says something about the key rather than the provider: try the next key. */
 export function isKeyFailure(err: unknown): err is UpstreamError {
   const s = err instanceof UpstreamError ? err.upstreamStatus : null;
-  return s === 429 || s === 401 || s === 403 || s === 402;
+  return s === 429 || s === 401 || s === 403 || s === 402 || (s === 404 && isModelAccessNotFound(err as UpstreamError)) || (s === 400 && isLongContextRefusal(err as UpstreamError));
 }
 
 /**
@@ -132,7 +132,9 @@ export class ProviderKeyPool {
   /**
    * Records what a failed try (with `model`) says about its key: 429 cools it down (for the model
    * where limits are per model), 402 or out of quota for longer (the account's); 401 sets it
-   * aside, 403 too (for the model when the refusal is the model's).
+   * aside, 403 too (for the model when the refusal is the model's), and a 404 that may be the key's
+   * account without the model (key-slots.ts isModelAccessNotFound) for that model, as does Anthropic's
+   * 400 refusing the 1M-context beta to the key's account (isLongContextRefusal) for the model's 1M window.
    */
   reportFailure(provider: ProviderId, key: PoolKey, err: unknown, model?: string | null): void {
     if (!isKeyFailure(err)) return;
@@ -242,9 +244,10 @@ export class ProviderKeyPool {
     return claimed;
   }
 
-  /** An admin added or changed the key: it starts active. */
+  /** An admin added, changed or removed the key: it starts active (its running weight afresh; a removed key's is not kept). */
   reset(provider: ProviderId, keyId: string): void {
     this.states.clear(provider, keyId);
+    this.current.get(provider)?.delete(keyId);
   }
 
   private pick(provider: ProviderId, keys: PoolKey[]): PoolKey {

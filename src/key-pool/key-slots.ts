@@ -40,6 +40,9 @@ export function slotsFor(provider: ProviderId, keyId: string, model: string | nu
   return out;
 }
 
+/** The key scope (walk-targets.ts) of a Claude model asked for its 1M window (`anthropic-beta: context-1m-…`). */
+export const longContextScope = (model: string) => `${model}[1m]`;
+
 /**
  * A 403 that refuses one model rather than the key: Anthropic's permission_error ("Your API key
  * does not have permission to use the specified resource": a model, a feature), OpenAI's
@@ -48,7 +51,31 @@ export function slotsFor(provider: ProviderId, keyId: string, model: string | nu
  * disabled key, a region refused) is the key's.
  */
 export function isModelRefusal(err: UpstreamError, model: string | null | undefined): boolean {
-  if (err.upstreamStatus !== 403 || !model) return false;
+  if (!model) return false;
+  if (isModelAccessNotFound(err) || isLongContextRefusal(err)) return true;
+  if (err.upstreamStatus !== 403) return false;
   if (err.upstreamCode === 'permission_error' || err.upstreamCode === 'model_not_found') return true;
   return model.length >= 3 && err.message.includes(model);
+}
+
+/**
+ * A 404 that may be the key's account not having the model rather than the model not existing:
+ * OpenAI's model_not_found "The model `gpt-4o` does not exist or you do not have access to it."
+ * (a project without access), Moonshot's "Not found the model kimi-k2.6 or Permission denied".
+ * Another key of the pool may serve the model: the next key is tried, and this one set aside for
+ * that model, as for a 403 refusing it. A 404 naming no access (Gemini's, Anthropic's, Ollama's) is the model's.
+ */
+export function isModelAccessNotFound(err: UpstreamError): boolean {
+  return err.upstreamStatus === 404 && err.code === 'model_not_found' && /\b(do not have access|permission denied)\b/i.test(err.message);
+}
+
+/**
+ * Anthropic's 400 invalid_request_error "The long context beta is not yet available for this
+ * subscription." (a request with `anthropic-beta: context-1m-…` from an account without 1M-context
+ * access): the key's account, not the request. Another key of the pool may serve it: the next key
+ * is tried, and this one set aside for that model's 1M window (its key scope, longContextScope), as
+ * for a model-access 404.
+ */
+export function isLongContextRefusal(err: UpstreamError): boolean {
+  return err.upstreamStatus === 400 && err.provider === 'anthropic' && /\blong context beta is not (yet )?available\b/i.test(err.message);
 }

@@ -56,3 +56,15 @@ export function resetWaitMs(headers: Headers): number | null {
   }
   return wait;
 }
+
+/**
+ * The wait a 429's message names, in ms, null when none: OpenAI's "Please try again in 958ms." /
+ * "in 1.4s." / "in 6m0s." (a TPM limit the request is larger than what is left shows no limit
+ * exhausted in the headers) and Moonshot's "please try again after 1 seconds" (it sends no
+ * `retry-after`). Read last, when neither the headers nor the body named a wait.
+ */
+export function messageWaitMs(message: string): number | null {
+  const m = /\btry again (?:in ((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)(?![a-z])|after (\d+(?:\.\d+)?) ?(?:seconds?|s)\b)/i.exec(message);
+  if (!m) return null;
+  return m[1] !== undefined ? durationMs(m[1]) : Number(m[2]) * 1000;
+}

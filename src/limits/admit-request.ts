@@ -1,5 +1,6 @@
 import type { AppContext } from '../context';
 import { ApiError } from '../errors/api-error';
+import { keyExpired } from '../auth/client-auth';
 import type { LogRow } from '../logging/log-row';
 import { roundMs, type RequestClock } from '../proxy/request-clock';
 import type { ClientEntry } from '../state/snapshot-types';
@@ -41,6 +42,8 @@ export interface AdmitArgs {
   body: unknown;
   requestId: string;
   clock: RequestClock;
+  /** The limits' clock when the request started (before its body arrived): the budget period it is billed to (admission's time when left out). */
+  startedAt?: number;
 }
 
 const ENDPOINTS: [string, LimitedEndpoint][] = [
@@ -73,10 +76,6 @@ function limitHeaders(endpoint: LimitedEndpoint, rate: RateInfo, now: number): R
 
 /** Seconds for `retry-after` (whole, rounded up, at least 1). */
 const retrySeconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)));
-
-/** The same 401 for every request of an expired key, whatever the endpoint. */
-const keyExpired = (at: number) =>
-  new ApiError({ status: 401, message: `This API key expired at ${new Date(at).toISOString()}.`, type: 'authentication_error', code: 'key_expired' });
 
 /**
  * A model name as a refusal says it: at most MAX_MODEL_CHARS characters, in a string of its own.
@@ -206,7 +205,7 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
     tokens = boundedWorst(tpmTokensOf(worst, roomTokens), WORST_TOKENS_IF_UNKNOWN);
     // The output part of what TPM holds (the prompt's is what tpmTokensOf never trims): a too-large refusal names both.
     const outputTokens = Math.max(0, tokens - (worst.tokens - (worst.outputTokens ?? 0)));
-    return svc.admit({ requestId: args.requestId, scopes: limits.scopes, worstCostUsd: worstUsd, ...(minUsd < worstUsd ? { minCostUsd: minUsd } : {}), tokens, outputTokens, outputField: worst.outputField ?? null, now });
+    return svc.admit({ requestId: args.requestId, scopes: limits.scopes, worstCostUsd: worstUsd, ...(minUsd < worstUsd ? { minCostUsd: minUsd } : {}), tokens, outputTokens, outputField: worst.outputField ?? null, now, startedAt: args.startedAt });
   };
   let a: Admission | Promise<Admission>;
   try {

@@ -1,6 +1,6 @@
 import type { ModelEntry } from '../providers/model-entry';
 import type { AllowList } from './limit-types';
-import { ollamaTwin } from '../providers/ollama/ollama-tag';
+import { ollamaTagTwin, ollamaTwin, prefixedOllamaTwin } from '../providers/ollama/ollama-tag';
 
 /** Compiles `models` as stored (null or empty: every model) into sets read per request. */
 export function compileAllowList(names: readonly string[] | null | undefined): AllowList | null {
@@ -18,17 +18,27 @@ export function compileAllowList(names: readonly string[] | null | undefined): A
 
 /**
  * Whether `name`, as the client sent it, is allowed: listed exactly (an id, `provider/model` or
- * a group name), or named as `provider/...` of a listed `provider/*`, or a bare id whose models-table
+ * a group name) or, for an Ollama model, under its other spelling of the `:latest` tag (Ollama
+ * serves both as one model: `ollama/llama3.2` listed allows the pulled `ollama/llama3.2:latest`
+ * that /v1/models shows, `llama3:latest` the seeded `llama3`), or named as `provider/...` of a listed `provider/*`, or a bare id whose models-table
  * entry belongs to a listed provider. A group is judged by its name only, so an allowed group may
  * route to targets the list does not name.
  */
 export function isModelAllowed(list: AllowList | null, name: string, models: ReadonlyMap<string, ModelEntry>): boolean {
   if (list === null || list.any || list.exact.has(name)) return true;
+  const twin = ollamaSpelling(name, models);
+  if (twin !== null && list.exact.has(twin)) return true;
   if (list.providers.size === 0) return false;
   const slash = name.indexOf('/');
   if (slash > 0 && list.providers.has(name.slice(0, slash))) return true;
   const entry = models.get(name) ?? ollamaTwin(name, models);
   return entry !== undefined && list.providers.has(entry.provider);
+}
+
+/** An Ollama model's name under the other spelling of its `:latest` tag (ollama-tag.ts), else null. */
+function ollamaSpelling(name: string, models: ReadonlyMap<string, ModelEntry>): string | null {
+  if (name.startsWith('ollama/')) return prefixedOllamaTwin(name);
+  return models.get(name)?.provider === 'ollama' || ollamaTwin(name, models) ? ollamaTagTwin(name) : null;
 }
 
 /**

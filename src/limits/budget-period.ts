@@ -27,3 +27,9 @@ export function periodEnd(period: BudgetPeriod, now: number): number {
   const d = new Date(start);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 }
+
+/** Whether period key `a` (`<period>:<start>`) is of the same kind as `b` and begins after it. */
+export function laterPeriod(a: string, b: string): boolean {
+  const colon = b.indexOf(':');
+  return a.startsWith(b.slice(0, colon + 1)) && Number(a.slice(colon + 1)) > Number(b.slice(colon + 1));
+}

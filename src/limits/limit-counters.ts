@@ -29,6 +29,11 @@ export interface AdmitInput {
   outputTokens?: number;
   outputField?: OutputField | null;
   now: number;
+  /**
+   * When the request started, by the same clock as `now` (before its body arrived): the budget period
+   * it is billed to, as its log row's created_at (and so the rollups spend is read from) is. `now` when left out.
+   */
+  startedAt?: number;
 }
 
 export type Admission =

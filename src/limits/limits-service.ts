@@ -34,7 +34,7 @@ export class LimitsService {
   readonly now: () => number;
   /** Refusals since start, by code. */
   readonly refusals = new Map<RefusalCode, number>();
-  /** USD billed since start to each team (by team name), under the team each request was admitted in. */
+  /** USD billed since start to each team (by team name), under the team each request was admitted in; a team gone from the snapshot is dropped. */
   readonly teamSpendUsd = new Map<string, number>();
   private pricesVersion = -1;
   private pricesMinute = -1;
@@ -165,6 +165,12 @@ export class LimitsService {
    * scopes no longer limited are not kept: only those of the snapshot's usable keys and teams.
    */
   private forgetGoneScopes(snap: RuntimeSnapshot): void {
+    // A deleted or renamed team's spend series goes with it: else each name ever billed stayed for good.
+    if (this.teamSpendUsd.size > 0) {
+      const names = new Set<string>();
+      for (const t of snap.teams?.values() ?? []) names.add(t.name);
+      for (const name of this.teamSpendUsd.keys()) if (!names.has(name)) this.teamSpendUsd.delete(name);
+    }
     if (!this.counters.forgetScopesExcept) return;
     const live = new Set<string>();
     for (const c of snap.clientsById?.values() ?? []) if (!c.revoked) for (const s of c.limits?.scopes ?? []) live.add(s.key);

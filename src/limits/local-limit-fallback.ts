@@ -13,6 +13,8 @@ const UNSHAREABLE =
 interface HeldAdmit {
   scopes: readonly ScopeLimits[];
   worst: number;
+  /** Its in-flight slot was freed (the request ended). */
+  ended: boolean;
 }
 
 /** A request admitted by the local counters while Redis was away. */
@@ -20,6 +22,8 @@ export interface LocalAdmit {
   scopes: readonly ScopeLimits[];
   at: number;
   worst: number;
+  /** Tries `worst` holds (coverTry): carried into Redis with it once Redis is back. */
+  tries?: number;
   tokens: number;
 }
 
@@ -103,6 +107,7 @@ export class LocalLimitFallback {
     if (!a) return true;
     if (!this.counters.coverTry(requestId, billed, now)) return false;
     a.worst = this.counters.reservedFor(requestId) ?? a.worst;
+    a.tries = Math.max(a.tries ?? 1, billed + 1);
     return true;
   }
 
@@ -204,7 +209,8 @@ export class LocalLimitFallback {
     if (this.unshareable(input)) throw new LimitsUnavailableError(UNSHAREABLE);
     // Alone, the whole of each limit; one of N, its share (the scopes it is admitted under are the
     // real ones: its settle, charge and restore into Redis count there in full).
-    const a = this.counters.admit(this.instances > 1 ? { ...input, scopes: this.shares(input.scopes, input.now) } : input);
+    const scopes = this.instances > 1 ? this.shares(input.scopes, input.now) : input.scopes;
+    const a = this.counters.admit({ ...input, scopes: this.lessRunning(scopes) });
     if (a.ok) this.admits.set(input.requestId, { scopes: input.scopes, at: input.now, worst: a.reservedUsd, tokens: input.tokens });
     else {
       // Refused by a share: the message names it; the retry hints judge the real scope, and a
@@ -231,6 +237,19 @@ export class LocalLimitFallback {
       if ((this.counters.spend(s, input.now) ?? 0) + input.worstCostUsd <= s.budgetUsd!) return true;
     }
     return false;
+  }
+
+  /**
+   * A max_parallel lowered by this instance's requests admitted through Redis and still running:
+   * the local counters hold none of their slots, so they would admit the whole limit beside them.
+   */
+  private lessRunning(scopes: ScopeLimits[] | readonly ScopeLimits[]): ScopeLimits[] {
+    return scopes.map((s) => {
+      if (s.maxParallel === null) return s;
+      let running = 0;
+      for (const a of this.redisAdmits.values()) if (!a.ended && a.scopes.some((x) => x.key === s.key)) running++;
+      return running ? { ...s, maxParallel: Math.max(0, s.maxParallel - running) } : s;
+    });
   }
 
   /** The scopes as one of N instances enforces them: budgets capped at their share in this outage, RPM and TPM at one Nth. */

@@ -1,5 +1,5 @@
 import { refusalMessage, type RefusalFacts } from './refusal-message';
-import { periodEnd, periodKey, periodStart } from './budget-period';
+import { laterPeriod, periodEnd, periodKey, periodStart } from './budget-period';
 import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason } from './limit-counters';
 import type { BudgetPeriod, ScopeLimits } from './limit-types';
 import type { RateInfo } from './rate-headers';
@@ -65,6 +65,9 @@ class ScopeState {
   rollover(limits: ScopeLimits, now: number): string {
     if (now >= this.periodFrom && now < this.periodUntil && this.periodKey!.startsWith(limits.period)) return this.periodKey!;
     const key = periodKey(limits.period, now);
+    // A time before the period counted here (the clock stepped back; under Redis, an instance whose
+    // clock is behind at the turn) never turns it back: the newer period keeps its spend.
+    if (this.periodKey !== null && laterPeriod(this.periodKey, key)) return this.periodKey;
     // A new period of the kind counted here starts at zero, all of it seen; another kind (the
     // budget's period changed) is the logs' to tell.
     if (this.periodKey !== key) this.setPeriod(key, 0, this.seeded && this.periodKey!.startsWith(`${limits.period}:`));
@@ -96,8 +99,8 @@ interface Reservation {
   tries: number;
   tokenEntries: (TokenEntry | null)[];
   worstCostUsd: number;
-  /** When it was admitted, by the counters' clock: the budget period it is billed to. */
-  admittedAt: number;
+  /** When it started (AdmitInput.startedAt, else admitted), by the counters' clock: the budget period it is billed to. */
+  startedAt: number;
   /** Admitted, or last kept alive (keepAlive): the stale sweep counts from here. */
   at: number;
   /** The request ended before its row (endFlight): its slot is free already. */
@@ -132,7 +135,7 @@ export class MemoryLimitCounters implements LimitCounters {
       const refusal = this.check(scopes[i]!, states[i]!, input);
       if (refusal) return { ...refusal, rate: this.rateInfo(scopes, states, now) };
     }
-    const res: Reservation = { states, scopes, perTry: input.worstCostUsd, tries: 1, tokenEntries: [], worstCostUsd: input.worstCostUsd, admittedAt: now, at: now };
+    const res: Reservation = { states, scopes, perTry: input.worstCostUsd, tries: 1, tokenEntries: [], worstCostUsd: input.worstCostUsd, startedAt: input.startedAt ?? now, at: now };
     for (let i = 0; i < scopes.length; i++) {
       const l = scopes[i]!;
       const s = states[i]!;
@@ -268,10 +271,10 @@ export class MemoryLimitCounters implements LimitCounters {
       // Float sums leave a residue (0.094 in and out is 2.8e-17): under EPS is nothing reserved.
       const left = s.reservedUsd - res.worstCostUsd;
       s.reservedUsd = left < EPS ? 0 : left;
-      // A request is billed to the period it arrived in; after a rollover it no longer counts. The
+      // A request is billed to the period it started in (its row's, AdmitInput.startedAt); after a rollover it no longer counts. The
       // period is judged now, not at admission: one changed (or a budget set again) while it was
       // in flight started from the logs, which do not hold this request yet.
-      if (actual.costUsd !== 0 && s.periodKey !== null && arrivedIn(s.periodKey, res.admittedAt)) s.spend += actual.costUsd;
+      if (actual.costUsd !== 0 && s.periodKey !== null && arrivedIn(s.periodKey, res.startedAt)) s.spend += actual.costUsd;
       const e = res.tokenEntries[i];
       if (!e) continue;
       if (e.t > now - WINDOW_MS) {

@@ -94,7 +94,7 @@ export class RedisLimitCounters implements LimitCounters {
             this.redisAdmits.delete(oldest);
             this.fallback.forget(oldest);
           }
-          this.redisAdmits.set(input.requestId, { scopes: input.scopes, worst: a.reservedUsd, tokens: input.tokens, at: input.now, aliveAt: input.now, ended: false });
+          this.redisAdmits.set(input.requestId, { scopes: input.scopes, worst: a.reservedUsd, tokens: input.tokens, at: input.now, startedAt: input.startedAt, aliveAt: input.now, ended: false });
         }
         return a;
       },
@@ -160,8 +160,8 @@ export class RedisLimitCounters implements LimitCounters {
     }
     this.fallback.settled(requestId, admitting, actual, now);
     this.recent.add(requestId, admitted, admitting.at, actual.tokens, admitting.at, now);
-    // The period of each kind the request arrived in: billed to the one the scope counts when it settles.
-    const arrived = BUDGET_PERIODS.map((p) => periodKey(p, admitting.at));
+    // The period of each kind the request started in (its row's, which the rollups count): billed to the one the scope counts when it settles.
+    const arrived = BUDGET_PERIODS.map((p) => periodKey(p, admitting.startedAt ?? admitting.at));
     const settle = (): Promise<boolean> =>
       SETTLE.run(this.link, [], [this.link.prefix, requestId, actual.costUsd, actual.tokens, ...arrived, this.link.origin, now]).then(async (r) => {
         // The reservation was freed at no cost: the others took this instance for dead while it was

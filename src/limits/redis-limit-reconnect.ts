@@ -21,6 +21,8 @@ export interface RedisAdmit {
   tries?: number;
   tokens: number;
   at: number;
+  /** When the request started (AdmitInput.startedAt): the budget period it is billed to; `at` when absent. */
+  startedAt?: number;
   /** Admit or last keep-alive time (the stale sweep's clock). */
   aliveAt: number;
   /** Its in-flight slot was freed already (endFlight). */

@@ -41,16 +41,17 @@ local function prune(S, edge)
 end
 -- The spend of the period pk: a new period of the same kind starts at 0 and stays trusted (its
 -- spend was counted here from the period's start); a period of another kind (the budget's period
--- was changed) must be read from the logs again (ADMIT asks for a seed).
+-- was changed) must be read from the logs again (ADMIT asks for a seed); never an earlier one (a clock behind).
 local function roll(st, pk)
   local cur = redis.call('HGET', st, 'period')
   if cur == pk then return end
   local kind = string.match(pk, '^[^:]*:')
+  if cur and string.sub(cur, 1, #kind) == kind and tonumber(string.sub(cur, #kind + 1)) > tonumber(string.sub(pk, #kind + 1)) then return end
   if not cur or string.sub(cur, 1, #kind) ~= kind then redis.call('HDEL', st, 'seeded') end
   redis.call('HSET', st, 'period', pk, 'spend', 0)
 end
 -- arrived (SETTLE only): the period key of each kind (day, week, month, total) holding the request's
--- admission. A request is billed to the period it arrived in, judged by the period the scope counts
+-- start (AdmitInput.startedAt, else its admission). A request is billed to the period it started in, judged by the period the scope counts
 -- now: one changed (or a budget set again) while it was in flight was seeded from the logs, which do
 -- not hold it yet. Without it (the sweep, a dead instance's cleanup: cost 0) the period at admit.
 -- freed: the reservation is given back at no cost while its request may still run (the sweep, a
@@ -328,7 +329,7 @@ for i = 1, n do
   local st = S..':st'
   prune(S, now - WINDOW)
   roll(st, ARGV[b + 3])
-  if ARGV[b + 3] == ARGV[b + 4] then redis.call('HINCRBYFLOAT', st, 'spend', cost) end
+  if redis.call('HGET', st, 'period') == ARGV[b + 4] then redis.call('HINCRBYFLOAT', st, 'spend', cost) end
   if tonumber(ARGV[b + 5]) >= 0 and admitted >= 0 and admitted > now - WINDOW then
     redis.call('ZADD', S..':req', admitted, id)
     redis.call('PEXPIRE', S..':req', WINDOW * 2)

@@ -7,6 +7,7 @@ import { maxImagePriceUnits } from '../images/image-price-units';
 import { CLASSIFIER_MAX_OUTPUT_TOKENS } from '../routing/classifier-strategy';
 import { pricedAs } from '../routing/resolve-concrete';
 import { ollamaTwin } from '../providers/ollama/ollama-tag';
+import { asksLongContext } from '../proxy/forward-headers';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
 import type { ModelEntry } from '../providers/model-entry';
 import type { ModelPrices } from '../usage/price-types';
@@ -118,7 +119,7 @@ export const CLAUDE_1M_WINDOW = 1_000_000;
  */
 export function withBetaWindow(prices: WorstPrices, anthropicBeta: string | null): WorstPrices {
   if (!anthropicBeta || !prices.claude || !prices.longContext || (prices.contextWindow ?? 0) >= CLAUDE_1M_WINDOW) return prices;
-  if (!/(^|,)\s*context-1m-/i.test(anthropicBeta)) return prices;
+  if (!asksLongContext(anthropicBeta)) return prices;
   return { ...prices, contextWindow: CLAUDE_1M_WINDOW };
 }
 

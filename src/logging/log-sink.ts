@@ -1,5 +1,5 @@
 import { bundledWorkerUrl } from '../runtime/bundled-worker-url';
-import type { LogSink } from './log-sink-interface';
+import { LOG_CLOSE_TIMEOUT_MS, type LogSink } from './log-sink-interface';
 import { logRowBytes, MAX_LOG_QUEUE_BYTES, type LogRow } from './log-row';
 import type { FromWriter, ToWriter } from './log-writer-protocol';
 import { PASSING_SQLITE_FAILURE } from '../db/sqlite-write-failure';
@@ -28,6 +28,8 @@ export interface LogSinkOptions {
   workerUrl?: string;
   /** Whether no file descriptor is free (errno code, else null): checked before a restart. */
   descriptorsExhausted?: () => string | null;
+  /** close() waits this long for the queued rows to be committed; what is left then is counted as dropped. */
+  closeTimeoutMs?: number;
 }
 
 /** The LogSink backed by the log-writer worker. */
@@ -151,8 +153,10 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
         // A commit failure that passes (PASSING_SQLITE_FAILURE: the disk full, the file read-only for
         // a while, an I/O error, a lock held too long) is kept and tried again; at shutdown there is
         // no later. Anything else (a row SQLite refuses) would fail again: counted as dropped.
-        if (msg.count > 0 && !closed && PASSING_SQLITE_FAILURE.test(msg.message) && inflight.has(msg.seq)) return keepForRetry(msg.seq, msg.message);
+        if (!inflight.has(msg.seq)) return; // already counted: the stop's deadline passed (giveUpAtClose)
+        if (msg.count > 0 && !closed && PASSING_SQLITE_FAILURE.test(msg.message)) return keepForRetry(msg.seq, msg.message);
         const lost = settle(msg.seq).length;
+        if (closed) lastFailure = msg.message;
         drops.drop(lost, `log writer could not commit a batch of ${lost} (${msg.message})`);
         return;
       }
@@ -169,6 +173,20 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
         resolveClosed?.();
         return;
     }
+  }
+
+  let closeDeadline = () => {};
+  /** Why the last batch failed during the stop (its rows are not retried then). */
+  let lastFailure: string | null = null;
+
+  /** The stop's deadline passed: the rows not committed yet are counted as dropped, and the stop goes on. */
+  function giveUpAtClose(): void {
+    drops.count += pending.length + inflightCount; // said once, in the stop's summary (close)
+    pending = [];
+    inflight.clear();
+    inflightCount = 0;
+    queuedBytes = 0;
+    resolveClosed?.();
   }
 
   let exited = false;
@@ -261,6 +279,7 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
       });
     },
     close() {
+      const droppedBefore = drops.count;
       closing ??= new Promise<void>((resolve) => {
         closed = true;
         if (dead) return resolve();
@@ -272,7 +291,15 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
         flush();
         resolveClosed = resolve;
         post({ type: 'close' });
+        // A lock another program holds costs each batch three busy_timeout waits, one batch after
+        // another: the stop is bounded, and the rows not committed by then are counted as dropped.
+        const deadline = setTimeout(giveUpAtClose, opts.closeTimeoutMs ?? LOG_CLOSE_TIMEOUT_MS);
+        closeDeadline = () => clearTimeout(deadline);
       }).then(() => {
+        closeDeadline();
+        const lost = drops.count - droppedBefore;
+        const why = lastFailure ?? failing;
+        if (lost) console.error(`gophergate: ${lost} log row(s) not written to SQLite at shutdown${why ? ` (${why})` : ''}; counted as dropped (log_queue.dropped, gophergate_log_dropped_total)`);
         exited = true;
         resolveClosed = null;
         void worker.terminate();

@@ -4,6 +4,7 @@ import { isPassingPgFailure } from '../db/pg-write-failure';
 import { pgText } from '../db/pg-text';
 import { LOG_COLUMNS, logRowBytes, MAX_LOG_QUEUE_BYTES, type LogRow } from './log-row';
 import type { WorkerLogSink } from './log-sink';
+import { LOG_CLOSE_TIMEOUT_MS } from './log-sink-interface';
 import { LOG_INSERT_COLUMNS, logRowValues, type LogRowValues } from './log-row-sql';
 import { rollupDeltas } from './rollup-batch';
 import { MEASURES, ROLLUP_TABLES, type RollupTable } from './rollup-tables';
@@ -176,8 +177,13 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
       const check = uncertain > 0;
       queue = queue.slice(batch.length);
       inflight = batch.length;
+      /** Still looking for an uncertain batch: a failure now (too many clients after a restart) leaves it uncertain. */
+      let looking = check;
       try {
-        if (!check || !(await committedBefore(batch))) await commit(batch);
+        if (!check || !(await committedBefore(batch))) {
+          looking = false;
+          await commit(batch);
+        }
         uncertain = 0;
         inflight = 0;
         gone(batch);
@@ -195,7 +201,8 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
         }
       } catch (err) {
         inflight = 0;
-        const connection = isConnectionError(err);
+        // A failed look is waited out as a lost connection is: the batch is looked for again, never written blindly.
+        const connection = looking || isConnectionError(err);
         // Refused, not lost: PostgreSQL answered, so nothing of the batch is in.
         if (!connection) uncertain = 0;
         // A refusal that passes (disk full, a read-only standby, a timeout) is waited out like an outage.
@@ -287,7 +294,7 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
       if (retentionTimer) clearInterval(retentionTimer);
       kick();
       // Give the buffer (and a down PostgreSQL) closeTimeoutMs; then what is left is counted as dropped.
-      const wait = opts.closeTimeoutMs ?? 10_000;
+      const wait = opts.closeTimeoutMs ?? LOG_CLOSE_TIMEOUT_MS;
       const done = await Promise.race([(async () => { while (writing) await writing; })().then(() => true), Bun.sleep(wait).then(() => false)]);
       if (!done) {
         closeGiveUp = true;

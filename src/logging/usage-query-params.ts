@@ -49,14 +49,29 @@ export function parseTime(q: RawQuery, name: string): number | undefined {
   return ms;
 }
 
-/** A whole number in plain decimal digits (no sign, no leading zero): `007` is refused, not read as 7. */
+/**
+ * A whole number in plain decimal digits (no sign, no leading zero): `007` is refused, not read as
+ * 7. Up to 16 digits, so every id to Number.MAX_SAFE_INTEGER is read (as path ids are).
+ */
 export function parseInt(q: RawQuery, name: string, min: number, max: number): number | undefined {
   const v = present(q, name);
   if (v === undefined) return undefined;
-  const n = /^(0|[1-9]\d{0,14})$/.test(v) ? Number(v) : NaN;
+  const n = /^(0|[1-9]\d{0,15})$/.test(v) ? Number(v) : NaN;
   if (!(n >= min && n <= max)) throw badRequest(`'${name}' must be a whole number from ${min} to ${max} in plain decimal digits, got '${v}'.`, name);
   return n;
 }
+
+/**
+ * `offset`, which these lists do not take, is a 400 naming it and saying how to page: ignored, a
+ * client paging by limit/offset got the first page again for every page. `0` (or blank) asks nothing.
+ */
+export function refuseOffset(q: RawQuery, howToPage: string): void {
+  const v = present(q, 'offset');
+  if (v !== undefined && v !== '0') throw badRequest(`'offset' is not supported (got '${v}'): ${howToPage}`, 'offset');
+}
+
+/** How a list paged by a cursor parameter pages, for refuseOffset. */
+export const pageByCursor = (cursorName: string) => `page with '${cursorName}' (the last id of the previous page) and 'limit'.`;
 
 function parseEnum<T extends string>(q: RawQuery, name: string, allowed: readonly T[], fallback: T): T {
   const v = present(q, name);
@@ -80,6 +95,7 @@ export function parseUsageFilter(q: RawQuery): UsageFilter {
 
 
 export function parseLogFilter(q: RawQuery): LogFilter {
+  refuseOffset(q, pageByCursor('before_id'));
   const statusRaw = present(q, 'status');
   let status: LogFilter['status'];
   if (statusRaw === 'error' || statusRaw === 'ok') status = statusRaw;
@@ -107,6 +123,7 @@ export function parseTimeseries(q: RawQuery, now = Date.now()): { bucket: Bucket
 }
 
 export function parseBreakdown(q: RawQuery): { by: BreakdownBy; filter: UsageFilter; limit: number } {
+  refuseOffset(q, "the breakdown is the top 'limit' rows (up to 1000), dearest first.");
   return {
     by: parseEnum(q, 'by', ['provider', 'model', 'client'] as const, 'provider'),
     filter: parseUsageFilter(q),

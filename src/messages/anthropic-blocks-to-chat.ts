@@ -69,7 +69,7 @@ export function userMessages(turn: readonly TurnPart[]): ChatCompletionMessagePa
   turnBlocks(turn).forEach(({ b, p }) => {
     if (b.type === 'tool_result') {
       if (typeof b.tool_use_id !== 'string' || !b.tool_use_id) throw badRequest(`${p}.tool_use_id: Field required`, `${p}.tool_use_id`);
-      const { text, images } = toolResultContent(b.content, `${p}.content`);
+      const { text, images } = toolResultContent(b.content, p);
       const tool: ChatCompletionMessageParam & ToolErrorMarked = { role: 'tool', tool_call_id: fromToolUseId(b.tool_use_id), content: text };
       // A failed call must read as one: chat has no is_error, so the content says it (see tool-error.ts).
       if (b.is_error === true) {
@@ -187,8 +187,12 @@ function searchResultText(b: AnthropicBlock): string {
 
 /** Tool-result blocks Anthropic takes that have no chat equivalent: left out. Any other type is refused, as Anthropic refuses it. */
 const WORDLESS_RESULT_BLOCKS = new Set(['tool_reference', 'browser_state']);
+/** The tool-result block types Anthropic names when it refuses another, in its order. */
+const RESULT_TAGS = "'document', 'image', 'search_result', 'text'";
 
-function toolResultContent(content: unknown, path: string): { text: string; images: ChatCompletionContentPart[] } {
+/** A tool_result block's content (`blockPath`: `messages.2.content.0`) as text and images. */
+function toolResultContent(content: unknown, blockPath: string): { text: string; images: ChatCompletionContentPart[] } {
+  const path = `${blockPath}.content`;
   if (content === undefined || content === null) return { text: '', images: [] };
   if (typeof content === 'string') return { text: content, images: [] };
   const texts: string[] = [];
@@ -203,7 +207,9 @@ function toolResultContent(content: unknown, path: string): { text: string; imag
         else images.push(part);
       }
     } else if (!WORDLESS_RESULT_BLOCKS.has(b.type)) {
-      throw badRequest(`${path}.${j}.type: content block type '${shownValue(b.type)}' is not supported in a tool result`, `${path}.${j}.type`);
+      // Anthropic's words, its path naming the block type (`messages.2.content.0.tool_result.content.1`).
+      const at = `${blockPath}.tool_result.content.${j}`;
+      throw badRequest(`${at}: Input tag '${shownValue(b.type)}' found using 'type' does not match any of the expected tags: ${RESULT_TAGS}`, `${path}.${j}.type`);
     }
   });
   return { text: texts.join('\n'), images };

@@ -3,6 +3,7 @@ import type { Usage } from '../usage/types';
 import { DIRECT_CALLER, type AnthropicContentBlock, type AnthropicMessage, type AnthropicUsage, type StopReason } from './anthropic-types';
 import { toToolUseId } from './tool-use-id';
 import { textRunsOf } from '../providers/shared/text-runs';
+import { blankArguments } from '../providers/shared/tool-arguments';
 
 /** A fresh Anthropic-style message id. */
 export const newMessageId = () => `msg_${crypto.randomUUID().replace(/-/g, '').slice(0, 24)}`;
@@ -67,9 +68,9 @@ export const matchedStopOf = (choice: any): unknown => choice?.stop_reason ?? ch
 
 /** Tool arguments (a JSON string) -> tool_use input; Anthropic's input is always an object. */
 export function toolInput(args: unknown): Record<string, unknown> {
-  if (typeof args !== 'string' || args.trim() === '') return {};
+  if (blankArguments(args)) return {};
   try {
-    const v = JSON.parse(args);
+    const v = JSON.parse(args as string);
     return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
   } catch {
     return {};

@@ -16,6 +16,8 @@ import { messagesToChat, outputFormat, outputSchemaOf, validateMessagesRequest }
 import { newRequestId } from '../proxy/request-id';
 import type { AdapterDeps } from '../providers/types';
 import { inlineRemoteFiles } from '../providers/shared/remote-file';
+import { fitContentParts } from '../providers/shared/content-parts';
+import { ApiError } from '../errors/api-error';
 
 /**
  * Where a provider with its own token count (Anthropic's /v1/messages/count_tokens) answers
@@ -60,12 +62,11 @@ export async function countMessageTokens(
   try {
     const routed = claudeModelAlias(req.model, ctx.state.getSnapshot()) ?? req.model;
     decision = await routeChat(ctx, { ...req, model: routed } as unknown as ChatRequest, classifierCallModel(ctx, requestId, opts), opts.signal);
-    const target = decision.targets[0]!;
     // Anthropic counts the body as it came (as /v1/messages passes it natively), so blocks only
     // Anthropic knows (server tool results, URL or file documents) are never refused by a translation.
     walk = (await native?.(decision, body, opts.signal)) ?? null;
     if (walk && !walk.ok) throw walk.error;
-    const inputTokens = walk ? walk.value : await estimatePrompt(req, target, ctx.adapterDeps, opts.signal);
+    const { inputTokens, target } = walk ? { inputTokens: walk.value, target: decision.targets[0]! } : await estimatePrompt(req, decision.targets, ctx.adapterDeps, opts.signal);
     const overheadMs = opts.clock.overhead();
     // Counting uses no model: zero tokens, zero cost.
     recordRequest(ctx, meta, { decision, walk: { target, attempts: walk?.attempts ?? [] }, delivered: { usage: ZERO_USAGE }, overheadMs });
@@ -95,16 +96,39 @@ function countableRequest(req: MessagesRequest): { countable: MessagesRequest; s
   return { countable, serverTools: tools.filter((t) => !client(t)), extras };
 }
 
+type Target = RouteDecision['targets'][number];
+
 /**
- * The tokenizer's estimate of the request translated for `target`: messages as the usage estimate
- * counts them, plus tool definitions, MCP servers and the output schema. A document by URL is
- * downloaded, under the guard /v1/messages downloads it with (its refusals are this answer's too),
- * and counted as an inline PDF is, by its pages: a fixed guess would be wrong by its page count, and
- * Anthropic's own count_tokens reads the document too.
+ * The tokenizer's estimate of the request translated for the first target that reads its content
+ * parts, fitted as its adapter fits them (fitContentParts: a plain-text file as text, a tool
+ * result's PDF as a placeholder): a part /v1/messages refuses for a target (a PDF, by URL too, for
+ * DeepSeek, Kimi, xAI, Ollama) is refused for it here, with the same 400, and a group's next target
+ * counts, as /v1/messages passes such a refusal on; the first refusal if no target reads it (the
+ * walk's answer too). Counted: messages as the usage estimate counts them, plus tool definitions,
+ * MCP servers and the output schema. A document by URL is downloaded, under the guard /v1/messages
+ * downloads it with (its refusals are this answer's too), and counted as an inline PDF is, by its
+ * pages: a fixed guess would be wrong by its page count, and Anthropic's own count_tokens reads the
+ * document too.
  */
-async function estimatePrompt(req: MessagesRequest, target: RouteDecision['targets'][number], deps: AdapterDeps, signal?: AbortSignal): Promise<number> {
+async function estimatePrompt(req: MessagesRequest, targets: Target[], deps: AdapterDeps, signal?: AbortSignal): Promise<{ inputTokens: number; target: Target }> {
   const { countable, serverTools, extras } = countableRequest(req);
-  const chat = messagesToChat(countable, { model: req.model, provider: target.provider, upstreamModel: target.upstreamModel });
+  let refused: unknown = null;
+  for (const target of targets) {
+    const chat = messagesToChat(countable, { model: req.model, provider: target.provider, upstreamModel: target.upstreamModel });
+    try {
+      fitContentParts(chat, target.provider);
+    } catch (err) {
+      // Only a refusal of this target's own is passed on to the next one (walk-targets.ts).
+      if (!(err instanceof ApiError) || err.code !== 'unsupported_parameter') throw err;
+      refused ??= err;
+      continue;
+    }
+    return { inputTokens: await estimateChat(chat, serverTools, extras, deps, signal), target };
+  }
+  throw refused;
+}
+
+async function estimateChat(chat: ReturnType<typeof messagesToChat>, serverTools: unknown[], extras: string[], deps: AdapterDeps, signal?: AbortSignal): Promise<number> {
   const downloading = inlineRemoteFiles(chat, deps, signal);
   if (downloading) await downloading; // no document by URL (the usual body): no await
   const p = promptPieces(chat.messages as any[]);

@@ -4,6 +4,9 @@ import type { MessagesRequest } from './anthropic-types';
 import { shownValue } from '../errors/shown-value';
 import { MIN_THINKING_BUDGET } from '../proxy/output-limit';
 import { isOpenAIReasoningModel } from '../providers/openai/reasoning-models';
+import { grokEffort } from '../providers/grok/grok-adapter';
+import { deepseekAlwaysThinks } from '../providers/deepseek/deepseek-adapter';
+import { kimiSwitchesThinking } from '../providers/moonshot/moonshot-adapter';
 
 type Effort = 'low' | 'medium' | 'high';
 
@@ -26,7 +29,10 @@ export function checkThinking(t: unknown): void {
 }
 
 /** The thinking types Anthropic's API takes today (an unknown one would be silently dropped by translation). */
-const THINKING_TYPES = new Set(['enabled', 'disabled', 'adaptive', 'between_tools']);
+export const THINKING_TYPES = new Set(['enabled', 'disabled', 'adaptive', 'between_tools']);
+
+/** The page Anthropic's refusal of a budget not below max_tokens sends the client to (its words end with it). */
+const BUDGET_DOCS = 'https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size';
 
 /** The beta under which a thinking budget is the whole turn's and may exceed max_tokens (Anthropic's extended-thinking docs). */
 const INTERLEAVED_THINKING = /(^|,)\s*interleaved-thinking-2025-05-14\s*(,|$)/;
@@ -51,7 +57,7 @@ export function checkThinkingForTranslation(req: MessagesRequest, beta?: string 
     throw badRequest('Thinking may not be enabled when tool_choice forces tool use.', 'tool_choice');
   }
   if (t.type === 'enabled' && typeof t.budget_tokens === 'number' && t.budget_tokens >= req.max_tokens && !(beta && INTERLEAVED_THINKING.test(beta))) {
-    throw badRequest('`max_tokens` must be greater than `thinking.budget_tokens`.', 'max_tokens');
+    throw badRequest(`\`max_tokens\` must be greater than \`thinking.budget_tokens\`. Please consult our documentation at ${BUDGET_DOCS}`, 'max_tokens');
   }
 }
 
@@ -104,13 +110,21 @@ const takesReasoningEffort = (model: string) => isOpenAIReasoningModel(model) ||
  * - OpenAI: `reasoning_effort` on reasoning models (o-series, gpt-5 but its -chat models) only;
  * - Gemini: `reasoning_effort` (the adapter makes it a thinking budget or level, with thought
  *   summaries returned as thinking); `disabled` switches thinking off;
- * - xAI: only grok-3-mini takes `reasoning_effort`, and only low or high; grok-4 always reasons;
- * - DeepSeek and Kimi: the model decides (deepseek-reasoner, kimi-k2-thinking reason; their
- *   `reasoning_content` comes back as thinking blocks either way);
+ * - xAI: the Grok models with an effort dial (grok-3-mini low or high, grok-4.3, grok-4.20-multi-agent)
+ *   take `reasoning_effort`, fitted to the dial; `disabled` only where it has `none`; grok-4 always reasons;
+ * - DeepSeek: deepseek-chat and the V4 models get DeepSeek's own switch, `thinking` enabled or
+ *   disabled (deepseek-chat thinks only when told, V4 unless told not to: api-docs.deepseek.com
+ *   guides/thinking_mode); deepseek-reasoner always thinks and gets nothing;
+ * - Kimi: K2.5 and later K2.x get Kimi's own switch, the same `thinking` enabled or disabled (on
+ *   unless told not to: platform.kimi.ai/docs/api/models-overview); kimi-k2-thinking always thinks
+ *   and moonshot-v1 and the K2 previews never do, and get nothing; `reasoning_content` comes back
+ *   as thinking blocks either way;
  * - Ollama: nothing but for gpt-oss, whose thinking takes a level (`reasoning_effort`). Ollama's
  *   other thinking models (qwen3, deepseek-r1) think unless told not to, and take no level on some
  *   releases (400 `think value "high" is not supported for this model`); a model that does not
- *   think refuses any effort (400 `"llama3.1:8b" does not support thinking`).
+ *   think refuses any effort (400 `"llama3.1:8b" does not support thinking`) but `none`. So
+ *   `disabled` goes as `none`, the one word that tells qwen3 not to think (its OpenAI endpoint
+ *   makes it `think: false`, openai/openai.go FromChatRequest) and that every model takes.
  */
 export function applyThinking(chat: ChatRequest, req: MessagesRequest, provider: string, model: string): void {
   const effort = requestedEffort(req);
@@ -122,11 +136,19 @@ export function applyThinking(chat: ChatRequest, req: MessagesRequest, provider:
     case 'gemini':
       chat.reasoning_effort = effort as ChatRequest['reasoning_effort'];
       return;
-    case 'grok':
-      if (effort !== 'none' && /grok-3-mini/i.test(model)) chat.reasoning_effort = effort === 'low' ? 'low' : 'high';
+    case 'grok': {
+      // The effort its dial takes nearest (grokEffort); `disabled` only where the dial has `none` (grok-4.3).
+      const fitted = grokEffort(model, effort);
+      if (fitted !== undefined && (effort !== 'none' || fitted === 'none')) chat.reasoning_effort = fitted as ChatRequest['reasoning_effort'];
       return;
+    }
     case 'ollama':
-      if (effort !== 'none' && /gpt-oss/i.test(model)) chat.reasoning_effort = effort;
+      if (effort === 'none' || /gpt-oss/i.test(model)) chat.reasoning_effort = effort;
+      return;
+    case 'deepseek':
+    case 'moonshot':
+      // Their own switch, on the models that have one.
+      if (provider === 'deepseek' ? !deepseekAlwaysThinks(model) : kimiSwitchesThinking(model)) chat.thinking = { type: effort === 'none' ? 'disabled' : 'enabled' };
       return;
     case 'mock':
       if (effort !== 'none') chat.reasoning_effort = effort;

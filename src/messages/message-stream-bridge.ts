@@ -120,6 +120,11 @@ export class MessageStreamBridge {
 
   private close(events: MessagesEvent[]): void {
     if (!this.open) return;
+    // Anthropic ends every thinking block with a signature_delta; the gateway has no signature to
+    // give, so it sends "" as the JSON answer does. The AI SDK reads a streamed signature only from
+    // this event, and without one drops the block from the turn it sends back: the gateway then
+    // cannot tell the turn had thinking (unsigned-thinking.ts), and a native Anthropic step refuses it.
+    if (this.open.kind === 'thinking') events.push({ type: 'content_block_delta', index: this.open.index, delta: { type: 'signature_delta', signature: '' } });
     events.push({ type: 'content_block_stop', index: this.open.index });
     this.open = null;
   }

@@ -47,33 +47,78 @@ const TOP_K_PROVIDERS = new Set(['gemini', 'mock']);
 /** Providers that need an assistant turn's reasoning back inside a tool loop (see reasoning-quirk.ts). */
 const REASONING_BACK = new Set(['deepseek', 'moonshot', 'ollama']);
 
-/** Sampling fields, the most Anthropic takes, and whether only integers. */
-const SAMPLING_RANGES = [
-  ['temperature', 1, false],
-  ['top_p', 1, false],
-  ['top_k', Number.MAX_SAFE_INTEGER, true],
-] as const;
+/** The sampling fields Anthropic takes from 0 to 1. */
+const UNIT_RANGE = ['temperature', 'top_p'] as const;
+
+/** Anthropic's docs link in its refusal of a `tool` role (tool results ride in a user turn). */
+const TOOL_USE_DOCS = 'https://platform.claude.com/docs/en/agents-and-tools/tool-use/overview';
+
+/**
+ * Anthropic's 400 for a message role other than user or assistant ("tool": OpenAI's tool
+ * results), its words: `messages: Unexpected role "tool". Allowed roles are "user" or "assistant"`.
+ */
+function unexpectedRole(role: unknown, i: number) {
+  if (role === undefined) return badRequest(`messages.${i}.role: Field required`, `messages.${i}.role`);
+  const shown = typeof role === 'string' ? JSON.stringify(shownValue(role)) : shownValue(role);
+  const tools = role === 'tool' ? `. For instructions on how to use tools, see ${TOOL_USE_DOCS}.` : '';
+  return badRequest(`messages: Unexpected role ${shown}. Allowed roles are "user" or "assistant"${tools}`, `messages.${i}.role`);
+}
+
+/**
+ * Anthropic's ranges and words for the sampling fields, checked for every provider: a bridged
+ * request must not hand a provider a value Anthropic refuses (OpenAI would answer a temperature of
+ * 5 in its own words; 1e400 is Infinity, which JSON turns into null). `temperature` and `top_p`:
+ * "temperature: range: 0..1"; `top_k` an integer ("top_k: Input should be a valid integer"). A
+ * negative `top_k` keeps the gateway's words: Anthropic's own for it are not known.
+ */
+function checkSampling(req: MessagesRequest): void {
+  for (const f of UNIT_RANGE) {
+    const v = req[f];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'number') throw badRequest(`${f}: Input should be a valid number`, f);
+    if (!(v >= 0 && v <= 1)) throw badRequest(`${f}: range: 0..1`, f);
+  }
+  const k = req.top_k;
+  if (k === undefined || k === null) return;
+  if (typeof k !== 'number' || !Number.isSafeInteger(k)) throw badRequest('top_k: Input should be a valid integer', 'top_k');
+  if (k < 0) throw badRequest('top_k: must be an integer >= 0', 'top_k');
+}
+
+/**
+ * `max_tokens` in Anthropic's words by what was sent: "Field required" only for a field that was
+ * not, a type ("Input should be a valid integer", a fraction too), the floor ("Input should be
+ * greater than or equal to 1"). Past 2^53 (no model's limit comes near) the gateway's words.
+ */
+function maxTokensRefusal(v: unknown) {
+  const what =
+    v === undefined ? 'Field required'
+    : typeof v !== 'number' || !Number.isInteger(v) ? 'Input should be a valid integer'
+    : v < 1 ? 'Input should be greater than or equal to 1'
+    : 'Input should be a positive integer below 2^53';
+  return badRequest(`max_tokens: ${what}`, 'max_tokens');
+}
 
 /** Checks the shape Anthropic requires; throws a 400 naming the field. */
 export function validateMessagesRequest(body: unknown): MessagesRequest {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.');
   const req = body as MessagesRequest;
-  if (typeof req.model !== 'string' || !req.model) throw badRequest('model: Field required', 'model');
+  if (typeof req.model !== 'string' || !req.model) {
+    const what = req.model === undefined ? 'Field required' : req.model === '' ? 'String should have at least 1 character' : 'Input should be a valid string';
+    throw badRequest(`model: ${what}`, 'model');
+  }
   // Bounded and free of control characters before routing, upstream headers and log rows see it.
   checkModelName(req.model);
-  if (typeof req.max_tokens !== 'number' || !Number.isSafeInteger(req.max_tokens) || req.max_tokens < 1) {
-    const what = req.max_tokens === undefined ? 'Field required' : 'Input should be a positive integer below 2^53';
-    throw badRequest(`max_tokens: ${what}`, 'max_tokens');
+  if (typeof req.max_tokens !== 'number' || !Number.isSafeInteger(req.max_tokens) || req.max_tokens < 1) throw maxTokensRefusal(req.max_tokens);
+  if (!Array.isArray(req.messages) || req.messages.length === 0) {
+    const what = req.messages === undefined ? 'Field required' : !Array.isArray(req.messages) ? 'Input should be a valid list' : 'at least one message is required';
+    throw badRequest(`messages: ${what}`, 'messages');
   }
-  if (!Array.isArray(req.messages) || req.messages.length === 0) throw badRequest('messages: at least one message is required', 'messages');
   const last = req.messages.length - 1;
   req.messages.forEach((m, i) => {
     if (!m || typeof m !== 'object') throw badRequest(`messages.${i}: must be an object`, `messages.${i}`);
-    if (m.role !== 'user' && m.role !== 'assistant' && m.role !== 'system') {
-      throw badRequest(`messages.${i}.role: Input should be 'user' or 'assistant'`, `messages.${i}.role`);
-    }
+    if (m.role !== 'user' && m.role !== 'assistant' && m.role !== 'system') throw unexpectedRole(m.role, i);
     if (typeof m.content !== 'string' && !Array.isArray(m.content)) {
-      throw badRequest(`messages.${i}.content: must be a string or a list of content blocks`, `messages.${i}.content`);
+      throw badRequest(`messages.${i}.content: Input should be a valid list`, `messages.${i}.content`);
     }
     // Anthropic's rule (its words): only a final assistant turn, a prefill, may be empty.
     if (m.content.length === 0 && !(i === last && m.role === 'assistant')) {
@@ -88,24 +133,15 @@ export function validateMessagesRequest(body: unknown): MessagesRequest {
     if (user !== undefined && user !== null && typeof user !== 'string') throw badRequest('metadata.user_id: Input should be a valid string', 'metadata.user_id');
   }
   if (req.system !== undefined && req.system !== null && typeof req.system !== 'string' && !Array.isArray(req.system)) {
-    throw badRequest('system: must be a string or a list of text blocks', 'system');
+    throw badRequest('system: Input should be a valid list', 'system');
   }
   if (req.stop_sequences !== undefined && req.stop_sequences !== null) {
-    if (!Array.isArray(req.stop_sequences) || req.stop_sequences.some((s) => typeof s !== 'string')) {
-      throw badRequest('stop_sequences: must be a list of strings', 'stop_sequences');
-    }
+    if (!Array.isArray(req.stop_sequences)) throw badRequest('stop_sequences: Input should be a valid list', 'stop_sequences');
+    const i = req.stop_sequences.findIndex((s) => typeof s !== 'string');
+    if (i >= 0) throw badRequest(`stop_sequences.${i}: Input should be a valid string`, `stop_sequences.${i}`);
   }
-  // Anthropic's ranges, for every provider: a bridged request must not hand a provider a value
-  // Anthropic refuses (OpenAI would answer a temperature of 5 in its own words; 1e400 is
-  // Infinity, which JSON turns into null).
-  for (const [f, max, integer] of SAMPLING_RANGES) {
-    const v = req[f];
-    if (v === undefined || v === null) continue;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > max || (integer && !Number.isInteger(v))) {
-      throw badRequest(`${f}: must be ${integer ? 'an integer >= 0' : `a number from 0 to ${max}`}`, f);
-    }
-  }
-  if (req.stream !== undefined && req.stream !== null && typeof req.stream !== 'boolean') throw badRequest('stream: must be a boolean', 'stream');
+  checkSampling(req);
+  if (req.stream !== undefined && req.stream !== null && typeof req.stream !== 'boolean') throw badRequest('stream: Input should be a valid boolean', 'stream');
   checkToolChoice(req);
   checkFields(req);
   checkContent(req);
@@ -113,7 +149,7 @@ export function validateMessagesRequest(body: unknown): MessagesRequest {
 }
 
 /** The tool_choice types Anthropic documents, in the order its 400 lists them. */
-const TOOL_CHOICE_TYPES = ['auto', 'any', 'tool', 'none'];
+export const TOOL_CHOICE_TYPES = ['auto', 'any', 'tool', 'none'];
 
 /**
  * A tool_choice that forces a tool (`any`, `tool`) needs `tools`, and `tool` must name one of them,

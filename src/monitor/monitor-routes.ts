@@ -3,6 +3,7 @@ import { enforceAccess } from '../auth/access-policy';
 import { authenticateRequest, forgetRequestAuth, prepareRequestAuth, type AuthDeps } from '../auth/authenticate';
 import { isPgDb } from '../db/pg-translate';
 import { ApiError, forbidden } from '../errors/api-error';
+import { requestHost } from '../http/same-origin';
 import { MONITOR_TOPIC, type BunMonitorHub } from './monitor-hub';
 import { MonitorSocketCaps, tooManySockets } from './monitor-socket-caps';
 import { SocketMessageBudget } from './socket-message-budget';
@@ -20,11 +21,6 @@ export const MAX_MONITOR_MESSAGE_BYTES = 4096;
  * closed with 1009 instead.
  */
 export const MONITOR_WEBSOCKET = { backpressureLimit: 1024 * 1024, closeOnBackpressureLimit: true, maxPayloadLength: MAX_MONITOR_MESSAGE_BYTES };
-
-/** Host the browser thinks it is talking to (a reverse proxy may say so in x-forwarded-host). */
-function requestHost(request: Request): string {
-  return (request.headers.get('x-forwarded-host') ?? request.headers.get('host') ?? new URL(request.url).host).split(',')[0]!.trim().toLowerCase();
-}
 
 /**
  * Refuses cross-site WebSocket hijacking: a browser always sends Origin on a WebSocket

@@ -1,8 +1,8 @@
 import type { AnthropicErrorObject } from '../errors/api-error';
 import type { ProviderId } from './types';
-import { googleKeyInvalid, googleRegionRefused, googleRetryDelay } from './gemini/gemini-error';
+import { googleDimensionsRefused, googleKeyInvalid, googleRegionRefused, googleRetryDelay } from './gemini/gemini-error';
 import { ollamaRefusedParam } from './ollama/ollama-refusals';
-import { xaiAtCapacity, xaiContentBlocked, xaiKeyInvalid, xaiOutOfCredit } from './grok/xai-error';
+import { xaiAtCapacity, xaiContentBlocked, xaiKeyInvalid, xaiLiveSearchGone, xaiModelNotFound, xaiModerationRefused, xaiOutOfCredit } from './grok/xai-error';
 
 /**
  * 429s that say the account is out of credit, not rate-limited: OpenAI's code `insufficient_quota`,
@@ -34,6 +34,11 @@ export interface ErrorBody {
   contentRefused: boolean;
   /** The provider busy, said with a 429 (Moonshot's `engine_overloaded_error`, xAI "at capacity"). */
   overloaded: boolean;
+  /**
+   * The status the error means when the provider said another: xAI's 410 for Live Search is the 400
+   * a refused parameter is, its 400 for a model it does not have the 404 OpenAI answers.
+   */
+  means?: number;
   /** Anthropic's own error object (`{type, message, details?}`), for a client that speaks Anthropic. */
   anthropic?: AnthropicErrorObject;
 }
@@ -82,9 +87,11 @@ export function readErrorBody(provider: ProviderId, status: number, text: string
   out.retryAfter = googleRetryDelay(err);
   out.keyInvalid = status === 400 && (googleKeyInvalid(err) || (xai && xaiKeyInvalid(json)));
   out.regionRefused = status === 400 && googleRegionRefused(err);
-  // Ollama's "does not support tools/thinking": the model's limit, named as OpenAI names one.
+  // Google's `param` is null; its words name outputDimensionality, which the client sent as `dimensions`.
+  if (provider === 'gemini' && status === 400 && googleDimensionsRefused(out.message)) out.param = 'dimensions';
+  // Ollama's "does not support tools/thinking/chat": the model's limit, named as the gateway names one.
   const refused = status === 400 && provider === 'ollama' && typeof out.message === 'string' ? ollamaRefusedParam(out.message) : null;
-  if (refused) [out.code, out.param] = ['unsupported_parameter', refused];
+  if (refused) [out.code, out.param] = [refused === 'model' ? 'model_not_supported' : 'unsupported_parameter', refused];
   // Moonshot's 429 type `engine_overloaded_error` ("The engine is currently overloaded, please try
   // again later"), xAI's "The service is temporarily at capacity": the provider busy, not the key's
   // rate limit (the 503 it means, as the same error inside a stream is: shared/error-in-answer.ts).
@@ -92,5 +99,11 @@ export function readErrorBody(provider: ProviderId, status: number, text: string
   // Moonshot's 400 type `content_filter` ("The request was rejected because it was considered high
   // risk"), xAI's 403 "Content violates usage guidelines": the client's content refused.
   out.contentRefused = (status === 400 && err?.type === 'content_filter') || (xai && (status === 400 || status === 403) && xaiContentBlocked(json));
+  // xAI's image moderation 400 ("Generated image rejected by content moderation."): the prompt
+  // refused, named as OpenAI names its images' moderation refusal.
+  if (xai && status === 400 && xaiModerationRefused(json)) [out.contentRefused, out.param] = [true, 'prompt'];
+  // xAI retired Live Search: `search_parameters` is the client's field refused (a group goes on).
+  if (xai && (status === 410 || status === 400) && xaiLiveSearchGone(json)) [out.means, out.code, out.param] = [400, 'unsupported_parameter', 'search_parameters'];
+  if (xai && status === 400 && xaiModelNotFound(json)) out.means = 404;
   return out;
 }

@@ -9,7 +9,10 @@ import type { ProviderId, ProviderSettings } from './types';
  * runs there (`responsesTools`; function tools always): a request naming another goes to a group's
  * targets that run it, or is refused before any call. `responsesToolsOpen` (OpenAI): a tool type no
  * provider lists goes up too, for the provider to judge, so a tool OpenAI adds after this list was
- * written is not refused by the gateway; only another provider's own tool is.
+ * written is not refused by the gateway; only another provider's own tool is. `responsesProjectObjects`
+ * (OpenAI): its Responses API reads objects kept in the account's project, a `conversation` and a
+ * `prompt` template; a request naming one goes to a group's targets of such a provider (the bridge
+ * refuses both, and xAI has neither).
  */
 
 /**
@@ -29,7 +32,7 @@ export const PROVIDER_CATALOG = {
   // The Responses API's web search tool bills per call beside the tokens: $10 per 1,000, or $25 for
   // web_search_preview on a model without reasoning (OpenAI's pricing page). The dearer one is what
   // a request reserves; a row bills what its answer shows (responses/openai-tool-fees.ts).
-  openai: { name: 'OpenAI', defaultBaseUrl: 'https://api.openai.com/v1', needsKey: true, webSearchUsd: OPENAI_WEB_SEARCH_PREVIEW_USD, nativeResponses: true, responsesTools: OPENAI_RESPONSES_TOOLS, responsesToolsOpen: true },
+  openai: { name: 'OpenAI', defaultBaseUrl: 'https://api.openai.com/v1', needsKey: true, webSearchUsd: OPENAI_WEB_SEARCH_PREVIEW_USD, nativeResponses: true, responsesTools: OPENAI_RESPONSES_TOOLS, responsesToolsOpen: true, responsesProjectObjects: true },
   gemini: { name: 'Google Gemini', defaultBaseUrl: 'https://generativelanguage.googleapis.com', needsKey: true },
   deepseek: { name: 'DeepSeek', defaultBaseUrl: 'https://api.deepseek.com/v1', needsKey: true },
   moonshot: { name: 'Moonshot (Kimi)', defaultBaseUrl: 'https://api.moonshot.ai/v1', needsKey: true },
@@ -49,7 +52,7 @@ export const PROVIDER_CATALOG = {
   anthropic: { name: 'Anthropic', defaultBaseUrl: 'https://api.anthropic.com', needsKey: true, webSearchUsd: 0.01 },
 } as const satisfies Record<
   ProviderId,
-  { name: string; defaultBaseUrl: string; needsKey: boolean; webSearchUsd?: number; nativeResponses?: boolean; responsesTools?: readonly string[]; responsesToolsOpen?: boolean; responsesBackground?: boolean }
+  { name: string; defaultBaseUrl: string; needsKey: boolean; webSearchUsd?: number; nativeResponses?: boolean; responsesTools?: readonly string[]; responsesToolsOpen?: boolean; responsesBackground?: boolean; responsesProjectObjects?: boolean }
 >;
 
 /** A provider's display name; the id itself for one the catalog does not know (a stored row's). */

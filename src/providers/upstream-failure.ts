@@ -1,5 +1,5 @@
 import { UpstreamError, isRetryableStatus, type AnthropicErrorObject } from '../errors/api-error';
-import { resetWaitMs, retryAfterMsHeader } from '../key-pool/retry-after';
+import { messageWaitMs, resetWaitMs, retryAfterMsHeader } from '../key-pool/retry-after';
 import { redactKeyForms } from '../security/redact-key';
 import { readErrorBody } from './error-body';
 import { parseContextOverflow } from '../errors/context-overflow';
@@ -54,19 +54,23 @@ export interface UpstreamFailureInput {
  * xAI's refused key, become 502), 5xx becomes 502; the provider's own code, wait and retry advice kept.
  */
 export function upstreamFailure(provider: ProviderId, input: UpstreamFailureInput, apiKey?: string): UpstreamError {
-  const { status, text } = input;
-  const { code, param, outOfCredit, retryAfter: bodyRetryAfter, keyInvalid, regionRefused, contentRefused, overloaded, anthropic, ...body } = readErrorBody(provider, status, text);
+  const { code, param, outOfCredit, retryAfter: bodyRetryAfter, keyInvalid, regionRefused, contentRefused, overloaded, anthropic, means, ...body } = readErrorBody(provider, input.status, input.text);
+  // The status the body says it means (xAI's 410 for Live Search a 400); the message quotes the one sent.
+  const status = means ?? input.status;
   let message = body.message;
   // An upstream's message is its text; anything else is shown as its JSON (String() of an object
   // with its own toString key threw: the error was told as "could not reach upstream").
-  if (typeof message !== 'string') message = JSON.stringify(message) ?? text;
+  if (typeof message !== 'string') message = JSON.stringify(message) ?? input.text;
   const detail = redactSecrets((message as string).slice(0, 1000), apiKey).trim() || input.statusText || 'no details';
   const headers: Record<string, string> = {};
   const given = input.headers.get('retry-after') ?? bodyRetryAfter;
   // The exact wait (OpenAI, Azure: `retry-after-ms`), else one OpenAI's limit headers name when no
   // `retry-after` came: the OpenAI and Anthropic SDKs read it before `retry-after`, whose whole
   // seconds would make a 20 ms wait a 1 s one, and so does the key pool. 0 is "at once", kept.
-  const exactMs = retryAfterMsHeader(input.headers.get('retry-after-ms')) ?? (given === null ? resetWaitMs(input.headers) : null);
+  // Last, a 429's own words (OpenAI's "Please try again in 958ms.", Moonshot's "please try again after 1 seconds").
+  const exactMs =
+    retryAfterMsHeader(input.headers.get('retry-after-ms')) ??
+    (given === null ? (resetWaitMs(input.headers) ?? (status === 429 && !outOfCredit ? messageWaitMs(message as string) : null)) : null);
   const retryAfter = given ?? (exactMs === null ? null : String(Math.ceil(exactMs / 1000)));
   // A 503's retry-after is how long the provider expects to be unavailable (RFC 9110): passed on as
   // a 429's is, so an SDK that retries the gateway's 502 (or Anthropic's 529) waits that long
@@ -137,7 +141,7 @@ export function upstreamFailure(provider: ProviderId, input: UpstreamFailureInpu
     provider,
     // xAI's 403 content refusal is the 400 it means: the key pool leaves the key alone.
     contentRefused ? 400 : answered,
-    input.message ? input.message(detail) : `Upstream ${providerLabel(provider)} returned HTTP ${status}: ${detail}`,
+    input.message ? input.message(detail) : `Upstream ${providerLabel(provider)} returned HTTP ${input.status}: ${detail}`,
     isRetryableStatus(status),
     // xAI's 403 for a team out of credit: the client is told 402, as DeepSeek's "Insufficient
     // Balance" (Anthropic's billing_error), not 403, which SDKs read as a permission refused.

@@ -13,6 +13,7 @@ import { routeChat } from './route-chat';
 import { relayStream, type StreamEnd } from './stream-relay';
 import { settleAnswer, walkTargets, type EarlierTries } from './walk-targets';
 import { newRequestId } from './request-id';
+import { asksLongContext } from './forward-headers';
 
 /*
  * The chat request path, one pipeline:
@@ -38,6 +39,11 @@ export interface ChatRunOptions extends RequestOwner {
   parentRequestId?: string | null;
   requestId?: string;
   clock?: RequestClock;
+  /**
+   * Told the usage the request's row bills when it is written (an estimate comes later than the
+   * stream's end): the Responses bridge stores it on a response its client left.
+   */
+  onBilled?: (usage: Usage | null) => void;
   /** Skip routing and use this decision (e.g. the classifier's call to its fixed model). */
   decision?: RouteDecision;
   /** Ask for the usage chunk on streams even when the body did not (programmatic callers). */
@@ -149,6 +155,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     ...chatMeta(ctx, opts, typeof req.model === 'string' ? req.model : '', stream),
     chat: req,
     storeBodies: ctx.config.logging.storeBodies,
+    onBilled: opts.onBilled,
   };
   const { clock, requestId } = meta;
 
@@ -168,6 +175,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     settledOnReturn: answeredWhole,
     earlier: opts.earlier,
     requestId,
+    longContext: asksLongContext(opts.clientHeaders?.['anthropic-beta']),
   });
   if (!walk.ok) throw recordFailure(ctx, meta, { decision, walk }, walk.error);
 

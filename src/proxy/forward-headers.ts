@@ -29,6 +29,11 @@ export function upstreamBeta(value: string | null | undefined): string | null {
   return kept.length ? kept.join(',') : null;
 }
 
+/** Whether an `anthropic-beta` value asks for Claude's 1M context window (`context-1m-2025-08-07`). */
+export function asksLongContext(anthropicBeta: string | null | undefined): boolean {
+  return !!anthropicBeta && /(^|,)\s*context-1m-/i.test(anthropicBeta);
+}
+
 /** Every client header some endpoint hands to a provider (here, and /v1/messages' anthropic-version). */
 const SENT_UPSTREAM = ['anthropic-beta', 'anthropic-version'] as const;
 

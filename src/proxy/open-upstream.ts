@@ -1,6 +1,7 @@
 import type { AppContext } from '../context';
 import { sendUpstream } from '../http/send-upstream';
 import { bodyArrived } from '../http/upstream-client';
+import { keyRefusalNow } from '../auth/client-auth';
 import { adapterFor } from '../providers/registry';
 import { MAX_UPSTREAM_BODY_BYTES, readWholeAnswer } from '../providers/shared/read-capped';
 import type { ProviderId, UpstreamCall } from '../providers/types';
@@ -86,8 +87,22 @@ export function startUpstream(ctx: AppContext, target: RouteTarget, call: Upstre
   const up = new UpstreamCallInFlight(ctx, target.provider, opts);
   // One of the upstream requests in flight, held until dispose (waits in a bounded queue when full).
   const queued = acquireSlot(ctx.upstreamSlots, opts.signal, opts.clock);
-  up.answer = queued ? queued.then(() => up.send(ctx, target, call)) : up.send(ctx, target, call);
+  up.answer = queued ? queued.then(() => sendAfterWait(ctx, up, target, call, opts.clock)) : up.send(ctx, target, call);
   return up;
+}
+
+/**
+ * Sends a call that waited for its slot, if its client key is still good: revoked or expired
+ * while it waited, it gives the slot back and is refused with the 401 the key gets now (nothing
+ * sent). Only after a wait: the call that finds a slot free was authenticated a moment ago.
+ */
+function sendAfterWait(ctx: AppContext, up: UpstreamCallInFlight, target: RouteTarget, call: UpstreamCall, clock: RequestClock): Promise<Response> {
+  const refused = clock.clientId === null ? null : keyRefusalNow(ctx.state.getSnapshot(), clock.clientId, ctx.limits.now());
+  if (refused) {
+    ctx.upstreamSlots.release();
+    throw refused;
+  }
+  return up.send(ctx, target, call);
 }
 
 /** Waits for the answer's head: a 2xx opens the call, anything else fails it. */

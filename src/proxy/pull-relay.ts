@@ -22,7 +22,8 @@ export interface RelaySteps {
  * read waits on it (`touch`) and the client's while the relay waits for it to take more
  * (`awaitClient`): a client that stops reading for that long is dropped (499
  * `client_read_timeout`), and the upstream is not blamed. A failure after the first byte ends the
- * body with `errorBytes`, never a dropped socket; a client that goes away aborts the upstream at once.
+ * body with `errorBytes`, never a dropped socket, and cancels the upstream's body; a client that
+ * goes away aborts the upstream at once.
  */
 export function pullRelay(up: OpenedUpstream, reader: { cancel(): Promise<void> }, steps: RelaySteps): ReadableStream<Uint8Array> {
   let ended = false;
@@ -62,6 +63,9 @@ export function pullRelay(up: OpenedUpstream, reader: { cancel(): Promise<void> 
         } catch (err) {
           const e = up.failure(err);
           if (ended) return; // cancelled meanwhile
+          // The upstream is not read any further (an event refused as too long, an error event, a
+          // broken read): its connection goes now, not when the upstream stops writing.
+          reader.cancel().catch(() => {});
           for (const bytes of steps.errorBytes(e)) controller.enqueue(bytes);
           controller.close();
           end(e);

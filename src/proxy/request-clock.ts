@@ -10,6 +10,12 @@ export class RequestClock {
   ttfbMs: number | null = null;
   /** Milliseconds spent waiting for a free upstream slot (the gateway was full), every attempt. */
   queueMs = 0;
+  /**
+   * The client key the request runs on (the /v1 prelude sets it; null for the gateway's own calls).
+   * It goes with the clock because the clock reaches every upstream call: one that had to wait for
+   * a slot is sent only if this key is still good then (proxy/open-upstream.ts, startUpstream).
+   */
+  clientId: number | null = null;
 
   /**
    * @param createdAt when the request started, epoch ms: its row's created_at, and the instant its

@@ -48,6 +48,8 @@ export interface RequestMeta {
    */
   promptTokens?: (counter: TokenCounter) => Promise<number>;
   storeBodies?: boolean;
+  /** Told the usage the row bills, once it is written (ChatRunOptions.onBilled). */
+  onBilled?: (usage: Usage | null) => void;
 }
 
 /** What the answer delivered. */
@@ -234,7 +236,7 @@ export function recordRequest(ctx: RecordDeps, meta: RequestMeta, results: StepR
   // A stream cut after its prompt counts but before its output count: the output is what was delivered.
   const outputOnly = d?.usage && d.outputPending && (d.text ?? '').length > 0;
   const spent = steps.walk?.spent ?? [];
-  if (!estimate && !outputOnly && spent.length === 0) return ctx.logSink.write(toLogRow(requestOutcome(meta, steps, null, latencyMs)));
+  if (!estimate && !outputOnly && spent.length === 0) return writeRow(ctx, requestOutcome(meta, steps, null, latencyMs));
   // The request has ended: its max_parallel slot is free now, not when the estimate comes (the
   // token counter's first start takes seconds); its cost and tokens settle with the row.
   ctx.limits.requestEnded(meta.requestId);
@@ -247,8 +249,14 @@ export function recordRequest(ctx: RecordDeps, meta: RequestMeta, results: StepR
       : Promise.resolve(null);
   const spentUsage = Promise.all(spent.map((t) => spentTryUsage(meta.chat, t, ctx.tokenCounter)));
   ctx.pendingLogWrites.track(
-    Promise.all([estimated, spentUsage]).then(([u, su]) => ctx.logSink.write(toLogRow(requestOutcome(meta, steps, u, latencyMs, su)))),
+    Promise.all([estimated, spentUsage]).then(([u, su]) => writeRow(ctx, requestOutcome(meta, steps, u, latencyMs, su))),
   );
+}
+
+/** Writes the request's one row, and tells the caller that asked (RequestMeta.onBilled) what it bills. */
+function writeRow(ctx: RecordDeps, o: RequestOutcome): void {
+  ctx.logSink.write(toLogRow(o));
+  o.meta.onBilled?.(o.usage);
 }
 
 /**

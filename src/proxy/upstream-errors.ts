@@ -2,6 +2,7 @@ import { ApiError, UpstreamError } from '../errors/api-error';
 import { providerLabel } from '../providers/provider-catalog';
 import type { ProviderId } from '../providers/types';
 import { MAX_UPSTREAM_BODY_BYTES, readCapped } from '../providers/shared/read-capped';
+import { EventTooLong } from '../providers/shared/sse-parser';
 import { ClassifierTimeout } from '../routing/classifier-strategy';
 import { UpstreamRedirectError } from './upstream-redirect';
 import { outOfDescriptors } from '../http/out-of-descriptors';
@@ -131,12 +132,13 @@ export function isParameterRefusal(e: UpstreamError): boolean {
 
 /**
  * A 400 the target gives for its own limits, not the request's fault: a parameter its model does not
- * take, a prompt over its context window (a group's next target may have a larger one), or
- * embeddings asked of a model without them (embeddings/openai-embeddings.ts). A group
+ * take, a prompt over its context window (a group's next target may have a larger one),
+ * embeddings asked of a model without them (embeddings/openai-embeddings.ts), or chat asked of an
+ * Ollama embedding model (ollama/ollama-refusals.ts). A group
  * goes on to its next target; when none takes the request, the first such 400 is answered.
  */
 export function isTargetRefusal(e: UpstreamError): boolean {
-  if (e.upstreamStatus === 400 && e.code === 'embeddings_not_supported') return true;
+  if (e.upstreamStatus === 400 && (e.code === 'embeddings_not_supported' || e.code === 'model_not_supported')) return true;
   return isParameterRefusal(e) || (e.upstreamStatus === 400 && parseContextOverflow(e.message, e.code) !== null);
 }
 
@@ -172,6 +174,9 @@ export function mapUpstreamFailure(err: unknown, f: FailureContext, afterHead = 
     if (clean !== err.message) err.message = clean;
     return err;
   }
+  // The gateway cut the stream, not the network: the upstream's failure, as an answer too large is.
+  if (err instanceof EventTooLong)
+    return new UpstreamError(f.provider, null, `Upstream ${providerLabel(f.provider)} sent an SSE event longer than ${err.maxChars} characters (${err.maxChars / 1024 / 1024} Mi); it was not read to its end.`, true);
   const code = (err as { code?: unknown } | null)?.code;
   // The gateway's own descriptors ran out (its open-file limit), not the upstream's fault: no
   // breaker failure, no key blamed, no next target (each would need a descriptor too).

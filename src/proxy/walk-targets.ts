@@ -1,5 +1,6 @@
 import type { AppContext } from '../context';
 import { isKeyFailure, withKey } from '../key-pool/key-pool';
+import { longContextScope } from '../key-pool/key-slots';
 import type { PoolKey, ProviderId, ProviderSettings } from '../providers/types';
 import { ApiError, UpstreamError, type SpentAnswer } from '../errors/api-error';
 import type { RouteDecision, RouteTarget } from '../routing/types';
@@ -38,6 +39,12 @@ export interface WalkOptions<T> {
    */
   keyScope?: string;
   /**
+   * The request asks for Claude's 1M window (`anthropic-beta: context-1m-…`): on Anthropic's targets
+   * the pool keeps refusals under the model's 1M scope (key-slots.ts longContextScope), so a key whose
+   * account lacks the beta is set aside for that only and still serves the model's other requests.
+   */
+  longContext?: boolean;
+  /**
    * The tries of a walk over the decision's earlier targets that ran out (a Responses
    * pass-through's OpenAI targets, before the bridge walks the rest): this walk goes on from them,
    * so the row lists every try and MAX_TRIES counts them all.
@@ -58,6 +65,21 @@ export interface EarlierTries {
   tries: number;
   /** The soonest waits its failed targets named (retry-waits.ts); none when left out. */
   waits?: RetryWaits;
+  /** The failure it would have answered (a later target's may not replace it: keepsEarlierFailure); none when left out. */
+  failure?: WalkFailure | null;
+  /** Its first target that refused the request's parameters (answered when nothing else is). */
+  refused?: ApiError | null;
+}
+
+/**
+ * The failure a walk whose targets all failed answers so far, and the target the row names for it
+ * (`kept`: a later target's failure left it in place). Carried into a walk that goes on from it, so
+ * a group walked in parts (a Responses pass-through, then the bridge) chooses as one walk does.
+ */
+export interface WalkFailure {
+  error: ApiError;
+  target: RouteTarget;
+  kept: boolean;
 }
 
 /** A walk whose tries the providers bill none of (most): one array for all, not one per request. */
@@ -125,6 +147,9 @@ export type Walk<T> =
       tries: number;
       /** The soonest waits of its failed targets, already on `error` (a walk going on from this one adds its own). */
       waits: RetryWaits;
+      /** The failure chosen so far and the first parameter refusal, for a walk going on from this one. */
+      failure: WalkFailure | null;
+      refused: ApiError | null;
       /**
        * It ran out of targets, each failure one after which a next target is tried (a refusal for
        * the last target's own limits included): one more may still answer.
@@ -153,7 +178,11 @@ export async function walkTargets<T>(
   // Made at the first billed failure: most walks have none, and it waits with the request.
   let spent: SpentTry[] | null = opts.earlier?.spent.length ? [...opts.earlier.spent] : null;
   let last: RouteTarget | null = null;
-  let lastError: ApiError | null = null;
+  // The failure a walk it goes on from chose (a Responses pass-through's): this one chooses on from it.
+  let lastError: ApiError | null = opts.earlier?.failure?.error ?? null;
+  /** The target `lastError` came from; `kept`, it when a later target's refusal did not replace it. */
+  let errorTarget: RouteTarget | null = opts.earlier?.failure?.target ?? null;
+  let kept: RouteTarget | null = opts.earlier?.failure?.kept ? errorTarget : null;
   // The soonest any failed target may be tried again: the ending error tells the client that one.
   // Two numbers, not an object: a walk that answers (most) allocates nothing for them.
   let namedMs = opts.earlier?.waits?.named ?? Infinity;
@@ -162,7 +191,7 @@ export async function walkTargets<T>(
   /** Ended before its targets ran out: MAX_TRIES reached, or the client left. */
   let stopped = false;
   /** The first target that refused the request before calling (a parameter its provider cannot take). */
-  let refused: ApiError | null = null;
+  let refused: ApiError | null = opts.earlier?.refused ?? null;
   targets: for (const target of decision.targets) {
     if (tries >= MAX_TRIES) {
       stopped = true;
@@ -180,7 +209,7 @@ export async function walkTargets<T>(
     // while MAX_TRIES bounds the waits (timeouts) of a walk.
     tries++;
     const settings = snap.providers.get(target.provider)!;
-    const model = opts.keyScope ?? target.upstreamModel;
+    const model = opts.keyScope ?? (opts.longContext && target.provider === 'anthropic' ? longContextScope(target.upstreamModel) : target.upstreamModel);
     const keys = keyPool.order(settings, opts.firstKey?.provider === target.provider ? opts.firstKey.keyId : null, model);
     let failure: UpstreamError | null = null;
     /** The shortest wait a 429 of this target's keys named (Infinity: none). */
@@ -230,8 +259,10 @@ export async function walkTargets<T>(
             continue targets;
           }
           // A refusal of the target's own leaves `more`: a walk over part of a group (a Responses
-          // pass-through's leading targets) lets the group's other targets try.
-          return { ok: false, error: own ? (refused ?? e) : e, target, attempts, spent: spent ?? NONE_SPENT, tries, more: own, waits: { named: namedMs, own: ownMs } };
+          // pass-through's leading targets) lets the group's other targets try, as a target refused
+          // here before the group's last (not a try, the refusal kept) does.
+          if (own) refused ??= e;
+          return { ok: false, error: own ? refused! : e, target, attempts, spent: spent ?? NONE_SPENT, tries: own ? tries - 1 : tries, more: own, waits: { named: namedMs, own: ownMs }, failure: failureSoFar(lastError, errorTarget, kept), refused };
         }
         // A key only rate-limited says more than a later key's refusal (401/403, 402): the client's
         // retry is served once it is back, so its 429 and wait end the target, whatever the keys' order.
@@ -271,7 +302,8 @@ export async function walkTargets<T>(
     const paramRefused = targetRefusal && target !== decision.targets.at(-1);
     if (!e.isRetryable && !keysExhausted && !notServed && !paramRefused) {
       breakers.onSuccess(target.provider, target.upstreamModel); // it answered: alive
-      return { ok: false, error: targetRefusal ? (refused ?? e) : e, target, attempts, spent: spent ?? NONE_SPENT, tries, more: targetRefusal, waits: { named: namedMs, own: ownMs } };
+      if (targetRefusal) refused ??= e;
+      return { ok: false, error: targetRefusal ? refused! : e, target, attempts, spent: spent ?? NONE_SPENT, tries, more: targetRefusal, waits: { named: namedMs, own: ownMs }, failure: failureSoFar(lastError, errorTarget, kept), refused };
     }
     // Every key refused (401/403, 402 out of credit), or the model not served there (404), is the operator's
     // problem with this target, not the client's: the next one may still answer. The upstream itself
@@ -285,7 +317,8 @@ export async function walkTargets<T>(
       refused ??= e;
       continue;
     }
-    lastError = e;
+    if (keepsEarlierFailure(lastError, e)) kept ??= errorTarget;
+    else [lastError, errorTarget, kept] = [e, target, null];
     if (noRoom || opts.signal?.aborted) {
       stopped = true;
       break;
@@ -296,7 +329,24 @@ export async function walkTargets<T>(
   const waits: RetryWaits = { named: namedMs, own: ownMs };
   if (lastError instanceof UpstreamError && lastError.isRetryable) applySoonestWait(lastError, waits);
   const error = lastError ?? refused ?? circuitOpen(decision, Number.isFinite(soonestMs(waits)) ? soonestMs(waits) : 1000);
-  return { ok: false, error, target: last, attempts, spent: spent ?? NONE_SPENT, tries, more: !stopped, waits };
+  return { ok: false, error, target: kept ?? last, attempts, spent: spent ?? NONE_SPENT, tries, more: !stopped, waits, failure: failureSoFar(lastError, errorTarget, kept), refused };
+}
+
+/**
+ * Whether a walk's failure so far stays its answer over a later target's `next`, which every failed
+ * walk (chat, a Responses group walked in parts) chooses by: an earlier target only rate-limited says
+ * more than a later one refusing the gateway's keys or model (401/403, 402, 404), since the client's
+ * retry is served once that key is back, so its 429 and wait end the walk, as they end a target whose
+ * keys failed so. Anything else after it (a 5xx, a timeout) replaces it, with the soonest wait.
+ */
+function keepsEarlierFailure(so: ApiError | null, next: UpstreamError): boolean {
+  if (!(so instanceof UpstreamError) || !isRateLimit(so)) return false;
+  return (isKeyFailure(next) && !isRateLimit(next)) || next.upstreamStatus === 404;
+}
+
+/** A failed walk's failure so far, for a walk going on from it (made only when the walk fails). */
+function failureSoFar(error: ApiError | null, target: RouteTarget | null, kept: RouteTarget | null): WalkFailure | null {
+  return error && target ? { error, target, kept: kept !== null } : null;
 }
 
 /** The attempts entry of a try not made: an earlier one was billed, and the key's (or team's) budget holds no other. */

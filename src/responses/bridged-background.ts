@@ -22,6 +22,8 @@ export class BackgroundJob {
   ended = false;
   /** Size of its events once it ended and is kept (BackgroundJobs). */
   heldBytes = 0;
+  /** The timer that forgets it once finished (BackgroundJobs): cleared when it goes sooner, else it would hold the events. */
+  forgetTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly abort = new AbortController();
   private wakers: (() => void)[] = [];
   private resolveEnd!: () => void;
@@ -114,8 +116,9 @@ export class BackgroundJobs {
   /** A job ended: its events are kept KEEP_EVENTS_MS, within the count and size bounds (the oldest finished go first, never this one). */
   private forgetLater(id: string, job: BackgroundJob): void {
     if (this.jobs.get(id) !== job) return;
-    const timer = setTimeout(() => this.jobs.get(id) === job && this.forget(id), KEEP_EVENTS_MS);
-    (timer as any).unref?.();
+    // The timer's closure holds the job: forget() clears it, so a job evicted by the bounds below is not kept its 10 minutes anyway.
+    job.forgetTimer = setTimeout(() => this.jobs.get(id) === job && this.forget(id), KEEP_EVENTS_MS);
+    (job.forgetTimer as any).unref?.();
     job.heldBytes = approxBytes(job.events);
     this.finishedBytes += job.heldBytes;
     let finished = 0;
@@ -132,6 +135,7 @@ export class BackgroundJobs {
     const j = this.jobs.get(id);
     if (!j) return;
     this.jobs.delete(id);
+    clearTimeout(j.forgetTimer);
     if (j.ended) this.finishedBytes -= j.heldBytes;
   }
 }

@@ -7,7 +7,7 @@ import { gatewayHeaders } from '../proxy/request-outcome';
 import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-completion';
 import type { ChatRunOptions } from '../proxy/chat-pipeline';
 import type { EarlierTries } from '../proxy/walk-targets';
-import { estimateUsage } from '../usage/estimate-usage';
+import { estimateOutput, estimateUsage } from '../usage/estimate-usage';
 import { toOpenAIUsage, type Usage } from '../usage/types';
 import { chatToResponse } from './chat-to-response';
 import { inputItemsOf } from './input-items';
@@ -167,7 +167,14 @@ async function answerBridged(run: ResponsesRun, { req, chat, conversation }: Bri
     return { kind: 'json', body: JSON.stringify(res), headers };
   }
 
-  const s = await streamChatCompletion(run.ctx, chat, opts);
+  // The client left: the response is stored `cancelled` at once, and with the usage its row bills once that is known.
+  let left = false;
+  const onBilled = (u: Usage | null) => {
+    if (!left || !u) return;
+    bridge.result.usage = responseUsage(u);
+    remember(bridge.result, s.target.modelId, true);
+  };
+  const s = await streamChatCompletion(run.ctx, chat, { ...opts, onBilled });
   const headers = gatewayHeaders({ overheadMs: clock.overhead(), target: s.target, decision, requestId: run.requestId });
   // The model as the upstream names it (a dated snapshot), as the non-stream answer gives it.
   const { model, chunks } = await readAhead(s.chunks);
@@ -176,9 +183,12 @@ async function answerBridged(run: ResponsesRun, { req, chat, conversation }: Bri
   // while it streams: `in_progress` (a copy: the bridge fills its own as chunks come), then as it ended.
   remember(structuredClone(bridge.result), s.target.modelId);
   // No usage from the upstream: the estimate the row bills (what was delivered, a failed stream's
-  // too), as the non-stream answer gives it.
+  // too), as the non-stream answer gives it; a stream failed after the upstream counted the prompt
+  // (Anthropic's message_start) bills that count, its output counted from the delivered text.
   const estimate = async () => {
-    if (!bridge.hasUsage) bridge.usageEstimate = responseUsage(await estimateUsage(chat.messages as any[], bridge.delivered));
+    if (bridge.hasUsage) return;
+    const reported = s.upstreamUsage();
+    bridge.usageEstimate = responseUsage(reported ? await estimateOutput(reported, bridge.delivered) : await estimateUsage(chat.messages as any[], bridge.delivered));
   };
   const body = chunkEventStream<ResponseEvent>(chunks, {
     start: () => bridge.start(),
@@ -200,6 +210,7 @@ async function answerBridged(run: ResponsesRun, { req, chat, conversation }: Bri
     },
     // The client left: the upstream call ends, and the response ends `cancelled` rather than in progress for ever.
     cancel: () => {
+      left = true;
       bridge.cancel();
       remember(bridge.result, s.target.modelId, true);
     },

@@ -5,6 +5,7 @@ import { newId, outputItemId } from './response-ids';
 import { finalStatus, reasoningSummary, toResponseUsage, wantsReasoningSummary } from './response-skeleton';
 import type { ItemStatus, MessageItem, OutputItem, ResponseObject } from './responses-types';
 import { encodeThinking } from './thinking-content';
+import { outputLogprobs, type OutputLogprob } from './map-logprobs';
 
 /**
  * A chat completion -> the finished `response` object: reasoning first, then the message, then
@@ -16,7 +17,7 @@ export function chatToResponse(completion: ChatCompletion, skeleton: ResponseObj
   const choice = completion.choices[0];
   const msg = (choice?.message ?? {}) as ChatCompletion.Choice['message'] & { reasoning_content?: string | null; thinking_blocks?: unknown };
   const encrypted = encodeThinking(msg.thinking_blocks);
-  const { status, incomplete_details } = finalStatus(choice?.finish_reason);
+  const { status, incomplete_details } = finalStatus(choice?.finish_reason, (choice as { stop_reason?: unknown } | undefined)?.stop_reason);
   const itemStatus: ItemStatus = status === 'completed' ? 'completed' : 'incomplete';
   const output: OutputItem[] = [];
 
@@ -46,7 +47,7 @@ export function chatToResponse(completion: ChatCompletion, skeleton: ResponseObj
     // A completion with nothing else still answers with one (empty) message, as the stream bridge
     // does; reasoning alone (cut by the token limit while thinking) is answered as it streams, and
     // as OpenAI answers it: the reasoning item without an empty message after it.
-    output.push(messageItem(skeleton.id, output.length, msg.content, msg.refusal));
+    output.push(messageItem(skeleton.id, output.length, msg.content, msg.refusal, outputLogprobs(choice?.logprobs)));
   }
   pushCalls(output, toolCalls, sent, toolCalls.length, skeleton.id);
   // Cut off by the token limit, as the stream bridge marks it: the last item, and a call whose
@@ -66,9 +67,9 @@ export function chatToResponse(completion: ChatCompletion, skeleton: ResponseObj
 }
 
 /** A message item: its text (an empty one when there is no refusal either), then the refusal. */
-function messageItem(responseId: string, index: number, text: string | null | undefined, refusal: string | null | undefined): MessageItem {
+function messageItem(responseId: string, index: number, text: string | null | undefined, refusal: string | null | undefined, logprobs: OutputLogprob[] = []): MessageItem {
   const content: MessageItem['content'] = [];
-  if (text || !refusal) content.push({ type: 'output_text', text: text ?? '', annotations: [], logprobs: [] });
+  if (text || !refusal) content.push({ type: 'output_text', text: text ?? '', annotations: [], logprobs });
   if (refusal) content.push({ type: 'refusal', refusal });
   return { type: 'message', id: outputItemId('msg', responseId, index), status: 'completed', role: 'assistant', content };
 }

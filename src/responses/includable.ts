@@ -2,8 +2,9 @@ import { badRequest } from '../errors/api-error';
 import { shownValue } from '../errors/shown-value';
 
 /**
- * OpenAI's `include` values (ResponseIncludable). A bridged model has none of these extras to add,
- * so a known value changes nothing; an unknown one is refused as OpenAI refuses it (a typo would
+ * OpenAI's `include` values (ResponseIncludable). A bridged model has none of these extras to add
+ * but logprobs (`message.output_text.logprobs`: request-to-chat.ts askLogprobs), so another known
+ * value changes nothing; an unknown one is refused as OpenAI refuses it (a typo would
  * otherwise pass unnoticed). OpenAI's own models get the field as sent and answer it themselves.
  */
 const INCLUDABLE = new Set([

@@ -122,7 +122,7 @@ export function relayResponsesStream(
   const send = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) =>
     controller.enqueue(failed === null ? bytes : redactKeyInBytes(bytes, up.apiKey));
   const parser = new SseParser((e) => {
-    const delta = e.event !== null && TEXT_DELTAS.has(e.event);
+    let delta = e.event !== null && TEXT_DELTAS.has(e.event);
     /** The events read for the row (the others go out unread, but for xAI's, each read to be re-framed). */
     const accounted = e.event === null || delta || TERMINAL.has(e.event) || e.event === 'response.created' || e.event === 'error';
     let data: any;
@@ -136,6 +136,8 @@ export function relayResponsesStream(
     }
     // The stream ended in the middle of this event (its data cut short): not relayed, not accounted.
     if (ending && !whole) return;
+    // An upstream that names no events (data lines alone): its data's type says which it is.
+    if (e.event === null && whole) delta = TEXT_DELTAS.has(data?.type);
     events++;
     if (rename) {
       const renamed = whole && renameEventIds(up.provider, data);

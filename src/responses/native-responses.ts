@@ -2,10 +2,11 @@ import { badRequest } from '../errors/api-error';
 import { PROVIDER_CATALOG, providerName } from '../providers/provider-catalog';
 import type { ProviderId } from '../providers/types';
 import type { RouteDecision, RouteTarget } from '../routing/types';
-import { takesReasoningEffort } from '../providers/grok/grok-adapter';
+import { grokEffort } from '../providers/grok/grok-adapter';
 import type { ResponsesRequest } from './responses-types';
 import { upstreamResponseId } from './xai-response-ids';
 import { shownValue } from '../errors/shown-value';
+import { namesProjectObject } from './request-to-chat';
 
 /** The catalog's facts about a provider's own Responses API (provider-catalog.ts), read by any provider name. */
 interface ResponsesFacts {
@@ -14,6 +15,7 @@ interface ResponsesFacts {
   responsesTools?: readonly string[];
   responsesToolsOpen?: boolean;
   responsesBackground?: boolean;
+  responsesProjectObjects?: boolean;
 }
 const RESPONSES_FACTS: Readonly<Record<string, ResponsesFacts>> = PROVIDER_CATALOG;
 const responsesFacts = (provider: string): ResponsesFacts | undefined => RESPONSES_FACTS[provider];
@@ -112,16 +114,28 @@ function runsTools(provider: ProviderId, tools: unknown): boolean {
 }
 
 /**
- * A request goes only to the decision's targets that can serve it: that run its built-in tools (a
- * group whose heuristic put DeepSeek before Grok, for `x_search`, is answered by Grok) and take its
- * `background: true` (a group of Grok and OpenAI goes to OpenAI), as a group skips the targets that
- * cannot take an image request's `n`. When none can, the decision stays whole and its first
- * target's refusal (the 400 `unsupported_tool` or `unsupported_parameter`) is the answer.
+ * Whether the provider can read the `conversation` or `prompt` template the request names: objects
+ * kept in OpenAI's project (its catalog's `responsesProjectObjects`); none named: every provider.
  */
-export function targetsServing(decision: RouteDecision, req: { tools?: unknown; background?: unknown }): RouteDecision {
-  // Most requests name no tools and no background: every target serves them, nothing to build.
-  if (!Array.isArray(req.tools) && req.background !== true) return decision;
-  return keepTargets(decision, decision.targets.map((t) => runsTools(t.provider, req.tools) && takesBackground(t.provider, req.background)));
+function readsProjectObjects(provider: ProviderId, req: { conversation?: unknown; prompt?: unknown }): boolean {
+  return (!namesProjectObject(req.conversation) && !namesProjectObject(req.prompt)) || responsesFacts(provider)?.responsesProjectObjects === true;
+}
+
+/**
+ * A request goes only to the decision's targets that can serve it: that run its built-in tools (a
+ * group whose heuristic put DeepSeek before Grok, for `x_search`, is answered by Grok), take its
+ * `background: true` (a group of Grok and OpenAI goes to OpenAI) and read the `conversation` or
+ * `prompt` template it names (OpenAI's), as a group skips the targets that cannot take an image
+ * request's `n`. When none can, the decision stays whole and its first target's refusal (the 400
+ * `unsupported_tool` or `unsupported_parameter`) is the answer.
+ */
+export function targetsServing(decision: RouteDecision, req: { tools?: unknown; background?: unknown; conversation?: unknown; prompt?: unknown }): RouteDecision {
+  // Most requests name none of these: every target serves them, nothing to build.
+  if (!Array.isArray(req.tools) && req.background !== true && !namesProjectObject(req.conversation) && !namesProjectObject(req.prompt)) return decision;
+  return keepTargets(
+    decision,
+    decision.targets.map((t) => runsTools(t.provider, req.tools) && takesBackground(t.provider, req.background) && readsProjectObjects(t.provider, req)),
+  );
 }
 
 /**
@@ -147,7 +161,8 @@ function keepTargets(decision: RouteDecision, keep: boolean[]): RouteDecision {
  * The request as a provider's own Responses API takes it. xAI refuses `reasoning.effort` on the Grok
  * models without an effort dial ("Model grok-4-fast-reasoning does not support parameter
  * reasoningEffort", a 400 on its Responses API as on chat) while they reason anyway: the effort is
- * left out there, as the chat adapter leaves out `reasoning_effort` (grokRequest), and the rest of
+ * left out there, as the chat adapter leaves out `reasoning_effort` (grokRequest; an effort a dial lacks
+ * goes as its nearest: grokEffort), and the rest of
  * `reasoning` (its `summary`) goes on. A `previous_response_id` goes to xAI as its own id
  * (upstreamResponseId). Otherwise the request as the client sent it.
  */
@@ -158,7 +173,9 @@ export function nativeRequestFor(req: ResponsesRequest, target: RouteTarget): Re
   // The id the client was given (`resp_…`) is xAI's own without the prefix (xai-response-ids.ts).
   if (typeof prev === 'string' && upstreamResponseId('grok', prev) !== prev) out = { ...out, previous_response_id: upstreamResponseId('grok', prev) };
   const reasoning = req.reasoning as { effort?: unknown } | null | undefined;
-  if (reasoning?.effort == null || takesReasoningEffort(target.upstreamModel)) return out;
+  if (reasoning?.effort == null) return out;
+  const effort = grokEffort(target.upstreamModel, reasoning.effort);
+  if (effort === reasoning.effort) return out;
   const { effort: _effort, ...rest } = reasoning;
-  return { ...out, reasoning: rest } as ResponsesRequest;
+  return { ...out, reasoning: effort === undefined ? rest : { ...rest, effort } } as ResponsesRequest;
 }

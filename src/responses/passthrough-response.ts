@@ -17,11 +17,13 @@ import { openPassthroughStream, readPassthroughJson, type PassthroughJson, type 
 import { responseOutputText, usageFromResponse } from './response-usage';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
 import type { ResponsesRequest } from './responses-types';
+import { withoutBridgedThinking } from './thinking-content';
 
 /**
  * Models of a provider with its own Responses API (OpenAI, xAI: native-responses.ts): the
  * Responses request goes to the provider's /responses unchanged (built-in tools,
- * previous_response_id and store included) and the answer comes back byte for byte (xAI's with
+ * previous_response_id and store included; only the reasoning items of bridged Claude turns given
+ * back as input are left out: withoutBridgedThinking) and the answer comes back byte for byte (xAI's with
  * its response id renamed: xai-response-ids.ts). Fallback
  * walks the decision's leading targets of that provider (after `earlier`, the tries of a group's
  * targets before them); once they all failed, `fallback` answers with the rest (create-response.ts).
@@ -30,6 +32,8 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
   const { ctx, req, decision, clock } = run;
   const targets = leadingSameProvider(decision.targets);
   const stream = req.stream === true;
+  // What goes up: without the signed thinking of bridged Claude turns given back as input (thinking-content.ts).
+  const sent = withoutBridgedThinking(req);
   const meta: RequestMeta = { endpoint: 'responses', requestId: run.requestId, clientId: run.clientId, teamId: run.teamId, modelRequested: req.model, stream, clock };
   // The settings (and key) of the try that answered: a background response is read back with them.
   let settings: ProviderSettings | null = null;
@@ -37,7 +41,7 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
   // is a Responses answer: a 200 that is not one fails the try, and the next target is tried.
   const walk = await walkTargets(ctx, { ...decision, targets }, async (t, s): Promise<PassthroughJson | PassthroughStream> => {
     settings = s;
-    const up = await openUpstream(ctx, t, buildResponsesCall(passthroughBody(req, t, run.outputCap?.(t)), t.upstreamModel, s), { signal: run.signal, dropClient: run.dropClient, clock, apiKey: s.apiKey });
+    const up = await openUpstream(ctx, t, buildResponsesCall(passthroughBody(sent, t, run.outputCap?.(t)), t.upstreamModel, s), { signal: run.signal, dropClient: run.dropClient, clock, apiKey: s.apiKey });
     return stream ? openPassthroughStream(up, clock) : readPassthroughJson(up, clock);
   }, { signal: run.signal, settledOnReturn: () => false, firstKey: previousResponseKey(run), earlier, requestId: run.requestId });
   if (!walk.ok) {
@@ -130,7 +134,8 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
 }
 
 /**
- * The Responses body target `t` is sent: the client's (nativeRequestFor), its output held to a small
+ * The Responses body target `t` is sent: the client's (nativeRequestFor; without the reasoning items
+ * of bridged Claude turns: withoutBridgedThinking), its output held to a small
  * budget's `cap` and to its model's limit. Where the cap lowered (or set) max_output_tokens, its
  * `reasoning.effort` (OpenAI's default `medium` where none is named) is fitted below the cap too, as a translated target's is (open-attempt.ts):
  * OpenAI's reasoning models count thinking inside max_output_tokens, so `high` under a cap of a few

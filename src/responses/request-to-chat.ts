@@ -55,6 +55,9 @@ function chatParamTranslator(
   };
 }
 
+/** Whether a field names an object of OpenAI's project: anything but absent, null or false (what the bridge refuses). */
+export const namesProjectObject = (v: unknown): boolean => v !== undefined && v !== null && v !== false;
+
 /** Request fields the bridge cannot honour on a chat upstream. */
 const REFUSED_FIELDS: Record<string, string> = {
   conversation: 'conversations',
@@ -70,8 +73,7 @@ export function responsesToChat(
   opts: { model: string; provider: string; history?: ChatCompletionMessageParam[] },
 ): BridgedRequest {
   for (const [field, what] of Object.entries(REFUSED_FIELDS)) {
-    const v = req[field];
-    if (v !== undefined && v !== null && v !== false) {
+    if (namesProjectObject(req[field])) {
       throw badRequest(`${what} ('${field}') is not supported by provider '${opts.provider}'.`, field, 'unsupported_parameter');
     }
   }
@@ -109,6 +111,7 @@ export function responsesToChat(
   if (typeof req.temperature === 'number') chat.temperature = req.temperature;
   if (typeof req.top_p === 'number') chat.top_p = req.top_p;
   if (typeof req.user === 'string') chat.user = req.user;
+  const logprobsFrom = askLogprobs(req, chat);
   const effort = req.reasoning?.effort;
   if (typeof effort === 'string') chat.reasoning_effort = effort as ChatRequest['reasoning_effort'];
   const format = mapTextFormat(req.text?.format);
@@ -121,7 +124,25 @@ export function responsesToChat(
     chat.stream_options = { include_usage: true };
   }
   const lead = messages.length - conversation.length;
-  return { chat, conversation, paramOf: chatParamTranslator(messages, lead, opts.history?.length ?? 0, sources, toolIndex) };
+  const paramOf = chatParamTranslator(messages, lead, opts.history?.length ?? 0, sources, toolIndex);
+  // The chat side refuses `logprobs` by name (Gemini, Anthropic, DeepSeek thinking): the field the client sent.
+  return { chat, conversation, paramOf: logprobsFrom ? (p, sent) => (p === 'logprobs' ? logprobsFrom : paramOf(p, sent)) : paramOf };
+}
+
+/**
+ * `include: ["message.output_text.logprobs"]` or `top_logprobs` -> the chat request's `logprobs:
+ * true` (and `top_logprobs`), so a bridged model gets them as /v1/chat/completions gives them:
+ * sent where chat sends them (Kimi, Grok, Ollama, DeepSeek out of thinking mode), its 400 naming
+ * the field where chat refuses them (Gemini, Anthropic, DeepSeek's thinking mode); the answer's
+ * logprobs fill output_text's (map-logprobs.ts). Returns the client's field that asked, or null.
+ */
+function askLogprobs(req: ResponsesRequest, chat: Record<string, any>): string | null {
+  const k = Array.isArray(req.include) ? req.include.indexOf('message.output_text.logprobs') : -1;
+  const top = typeof req.top_logprobs === 'number';
+  if (k < 0 && !top) return null;
+  chat.logprobs = true;
+  if (top) chat.top_logprobs = req.top_logprobs;
+  return k >= 0 ? `include[${k}]` : 'top_logprobs';
 }
 
 /**

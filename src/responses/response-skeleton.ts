@@ -95,9 +95,14 @@ export function responseError(err: unknown): NonNullable<ResponseObject['error']
   return { code: status === 429 ? 'rate_limit_exceeded' : 'server_error', message: typeof message === 'string' && message ? message : 'The upstream stream failed.' };
 }
 
-/** finish_reason -> the response's final status. */
-export function finalStatus(finishReason: string | null | undefined): Pick<ResponseObject, 'status' | 'incomplete_details'> {
-  if (finishReason === 'length') return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } };
+/**
+ * finish_reason -> the response's final status. A turn Anthropic paused (`stop_reason: "pause_turn"`
+ * beside `length`: its server tools at work) is `incomplete` with no reason: OpenAI's two would each
+ * send the client the wrong way (max_output_tokens to raise a cap that was not hit, content_filter to
+ * give up), while the turn only needs continuing.
+ */
+export function finalStatus(finishReason: string | null | undefined, stopReason?: unknown): Pick<ResponseObject, 'status' | 'incomplete_details'> {
+  if (finishReason === 'length') return { status: 'incomplete', incomplete_details: stopReason === 'pause_turn' ? {} : { reason: 'max_output_tokens' } };
   if (finishReason === 'content_filter') return { status: 'incomplete', incomplete_details: { reason: 'content_filter' } };
   return { status: 'completed', incomplete_details: null };
 }

@@ -107,7 +107,7 @@ export interface ResponseObject {
   status: ResponseStatus;
   completed_at: number | null;
   error: { code: string; message: string } | null;
-  incomplete_details: { reason: 'max_output_tokens' | 'content_filter' } | null;
+  incomplete_details: { reason?: 'max_output_tokens' | 'content_filter' } | null;
   instructions: string | null;
   max_output_tokens: number | null;
   model: string;

@@ -1,3 +1,4 @@
+import { deltaLogprobs, outputLogprobs, type OutputLogprob } from './map-logprobs';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { ChatToolCalls, wholeJson, type ChatToolCall } from '../providers/shared/chat-tool-calls';
 import { newId, outputItemId } from './response-ids';
@@ -20,6 +21,8 @@ interface OpenText {
   outputIndex: number;
   item: MessageItem | ReasoningItem;
   text: string;
+  /** The message's token logprobs so far (`include: ["message.output_text.logprobs"]`, `top_logprobs`). */
+  logprobs?: OutputLogprob[];
   /** Anthropic thinking blocks received for this reasoning item (kept as its encrypted_content). */
   thinking?: unknown[];
   /** The reasoning item's summary part is open (its text is `text`, see wantsReasoningSummary). */
@@ -57,6 +60,8 @@ export class ResponsesStreamBridge {
   /** Calls whose function_call item is open, in output order. */
   private openCalls: Call[] = [];
   private finishReason: string | null = null;
+  /** The finishing choice's `stop_reason` (Anthropic's `pause_turn`: map-stop-reason.ts). */
+  private stopReason: unknown = null;
   private usage: ChatCompletionChunk['usage'] = null;
   private ended = false;
   private readonly summaries: boolean;
@@ -114,11 +119,15 @@ export class ResponsesStreamBridge {
     if (delta.reasoning_content) this.appendText('reasoning', delta.reasoning_content, events);
     const blocks = (delta as { thinking_blocks?: unknown }).thinking_blocks;
     if (Array.isArray(blocks) && blocks.length) this.addThinking(blocks, events);
-    if (delta.content) this.appendText('message', delta.content, events);
+    // Logprobs come only when asked for (request-to-chat.ts), on the chunk of the text they score.
+    if (delta.content) this.appendText('message', delta.content, events, choice.logprobs);
     // An OpenAI model's refusal (structured outputs): a message whose part is the refusal, as the non-stream answer holds it.
     if (refusal) this.appendText('refusal', refusal, events);
     for (const tc of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) this.tool(tc, events);
-    if (choice.finish_reason) this.finishReason = choice.finish_reason;
+    if (choice.finish_reason) {
+      this.finishReason = choice.finish_reason;
+      this.stopReason = (choice as { stop_reason?: unknown }).stop_reason;
+    }
     return events;
   }
 
@@ -127,7 +136,7 @@ export class ResponsesStreamBridge {
     if (this.ended) return [];
     this.ended = true;
     const events: ResponseEvent[] = [];
-    const { status, incomplete_details } = finalStatus(this.finishReason);
+    const { status, incomplete_details } = finalStatus(this.finishReason, this.stopReason);
     const itemStatus: ItemStatus = status === 'completed' ? 'completed' : 'incomplete';
     // A completion with neither text nor tool calls still answers with one (empty) message.
     if (this.output.length === 0) this.appendText('message', '', events);
@@ -208,7 +217,7 @@ export class ResponsesStreamBridge {
     return { type, sequence_number: this.seq++, ...fields };
   }
 
-  private appendText(kind: OpenText['kind'], text: string, events: ResponseEvent[]): void {
+  private appendText(kind: OpenText['kind'], text: string, events: ResponseEvent[], chatLogprobs?: unknown): void {
     if (this.openText?.kind !== kind) {
       this.closeText(events, 'completed');
       this.closeTools(events, undefined, true);
@@ -232,7 +241,11 @@ export class ResponsesStreamBridge {
     const open = this.openText!;
     open.text += text;
     const base = { item_id: open.item.id, output_index: open.outputIndex, content_index: 0, delta: text };
-    if (kind === 'message') return void events.push(this.ev('response.output_text.delta', { ...base, logprobs: [] }));
+    if (kind === 'message') {
+      const scored = chatLogprobs ? outputLogprobs(chatLogprobs) : [];
+      if (scored.length) (open.logprobs ??= []).push(...scored);
+      return void events.push(this.ev('response.output_text.delta', { ...base, logprobs: deltaLogprobs(scored) }));
+    }
     if (kind === 'refusal') return void events.push(this.ev('response.refusal.delta', base));
     events.push(this.ev('response.reasoning_text.delta', base));
     if (!this.summaries) return;
@@ -252,10 +265,10 @@ export class ResponsesStreamBridge {
     (open.item as ReasoningItem).encrypted_content = encodeThinking(open.thinking)!;
   }
 
-  private part(kind: OpenText['kind'], text: string) {
+  private part(kind: OpenText['kind'], text: string, logprobs: OutputLogprob[] = []) {
     if (kind === 'refusal') return { type: 'refusal' as const, refusal: text };
     return kind === 'message'
-      ? { type: 'output_text' as const, text, annotations: [], logprobs: [] }
+      ? { type: 'output_text' as const, text, annotations: [], logprobs }
       : { type: 'reasoning_text' as const, text };
   }
 
@@ -265,13 +278,13 @@ export class ResponsesStreamBridge {
     this.openText = null;
     const ids = { item_id: open.item.id, output_index: open.outputIndex, content_index: 0 };
     if (open.kind === 'message') {
-      events.push(this.ev('response.output_text.done', { ...ids, text: open.text, logprobs: [] }));
+      events.push(this.ev('response.output_text.done', { ...ids, text: open.text, logprobs: deltaLogprobs(open.logprobs ?? []) }));
     } else if (open.kind === 'refusal') {
       events.push(this.ev('response.refusal.done', { ...ids, refusal: open.text }));
     } else {
       events.push(this.ev('response.reasoning_text.done', { ...ids, text: open.text }));
     }
-    const part = this.part(open.kind, open.text);
+    const part = this.part(open.kind, open.text, open.logprobs);
     events.push(this.ev('response.content_part.done', { ...ids, part }));
     open.item.content = [part] as any;
     if (open.summarizing) {

@@ -22,3 +22,23 @@ export function decodeThinking(encrypted: unknown): unknown[] | null {
     return null;
   }
 }
+
+/** Whether an input item is a reasoning item holding our encoding (a bridged Claude turn's signed thinking). */
+const isBridgedThinking = (item: unknown): boolean => {
+  const it = item as { type?: unknown; encrypted_content?: unknown } | null;
+  return it?.type === 'reasoning' && typeof it.encrypted_content === 'string' && it.encrypted_content.startsWith(PREFIX);
+};
+
+/**
+ * The request without the reasoning items whose encrypted_content is ours, for a provider's own
+ * Responses API (OpenAI, xAI): a client gives a bridged Claude turn's output back as input, and the
+ * next turn goes to OpenAI (another model named, a group's fallback). Claude's thinking means nothing
+ * there, and OpenAI refuses encrypted content it did not issue (400 `invalid_encrypted_content`,
+ * "The encrypted content … could not be verified"). The provider's own reasoning items stay as
+ * they are. The request itself (nothing allocated) when its input is no array or holds none.
+ */
+export function withoutBridgedThinking<T extends { input?: unknown }>(req: T): T {
+  const input = req.input;
+  if (!Array.isArray(input) || !input.some(isBridgedThinking)) return req;
+  return { ...req, input: input.filter((item) => !isBridgedThinking(item)) };
+}

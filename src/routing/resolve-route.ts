@@ -194,9 +194,14 @@ function expandGroup(requested: string, text: RoutingText, snap: RuntimeSnapshot
     const choice = choose(g, text, opts.scores, memo);
     const n = g.targets.length;
     // The group is on the chosen path exactly when nothing has been collected yet.
-    if (out.length === 0) reason += `${reason ? '; ' : ''}${g.name}: ${describe(g, choice)} -> ${g.targets[choice.index]}`;
+    const onPath = out.length === 0;
+    if (onPath) reason += `${reason ? '; ' : ''}${g.name}: ${describe(g, choice)} -> ${g.targets[choice.index]}`;
     stack.push(name);
-    for (let k = 0; k < n; k++) expand(g.targets[fallbackAt(choice.index, n, k)]!);
+    for (let k = 0; k < n; k++) {
+      expand(g.targets[fallbackAt(choice.index, n, k)]!);
+      // The pick led to no enabled model (its provider or model off): the route is the next in fallback order.
+      if (k === 0 && onPath && out.length === 0) reason += ' (no enabled model there: next in fallback order)';
+    }
     stack.pop();
   };
   expand(requested);

@@ -1,7 +1,8 @@
 /**
  * Removes a known secret from text in the forms an upstream may echo it back in: as it is, in
- * another letter case, with spaces (or other whitespace) between its characters, and base64
- * (standard or URL-safe, at any byte alignment inside a longer encoded string).
+ * another letter case, with spaces (or other whitespace) between its characters, in part (any
+ * stretch of 19 or more of its characters, such as the key without its `sk-proj-` prefix), and
+ * base64 (standard or URL-safe, at any byte alignment inside a longer encoded string).
  */
 
 const REDACTED = '[redacted]';
@@ -64,6 +65,48 @@ function redactRuns(text: string, core: string): string {
   return from === 0 ? text : out + text.slice(from);
 }
 
+/** Characters of a key found in text and redacted as a part of it; any stretch of 2*BLOCK-1 holds a whole block. */
+const BLOCK = 10;
+
+/**
+ * `text` without any stretch of `secret` (any case) that holds one of its BLOCK-long blocks at
+ * 0, BLOCK, 2*BLOCK… (and its last BLOCK characters), widened both ways as far as the text still
+ * follows the key: an upstream that echoes the key cut short or without its prefix gives most of it
+ * away. A few indexOf scans per key, on error text only.
+ */
+function redactStretches(text: string, secret: string): string {
+  if (secret.length < 2 * BLOCK) return text;
+  const lowText = text.toLowerCase();
+  const lowKey = secret.toLowerCase();
+  // A character whose lower case has another length would shift the offsets: compare as written.
+  const [t, k] = lowText.length === text.length && lowKey.length === secret.length ? [lowText, lowKey] : [text, secret];
+  const ranges: [number, number][] = [];
+  const starts: number[] = [];
+  for (let b = 0; b < k.length - BLOCK; b += BLOCK) starts.push(b);
+  starts.push(k.length - BLOCK);
+  for (const b of starts) {
+    const block = k.slice(b, b + BLOCK);
+    for (let at = t.indexOf(block); at >= 0; ) {
+      let s = at, ks = b;
+      while (s > 0 && ks > 0 && t[s - 1] === k[ks - 1]) s--, ks--;
+      let e = at + BLOCK, ke = b + BLOCK;
+      while (e < t.length && ke < k.length && t[e] === k[ke]) e++, ke++;
+      ranges.push([s, e]);
+      at = t.indexOf(block, e);
+    }
+  }
+  if (!ranges.length) return text;
+  ranges.sort((x, y) => x[0] - y[0]);
+  let out = '';
+  let from = 0;
+  for (const [s, e] of ranges) {
+    if (e <= from) continue;
+    out += text.slice(from, Math.max(s, from)) + (s >= from ? REDACTED : '');
+    from = e;
+  }
+  return out + text.slice(from);
+}
+
 /** `text` without any of the forms of `secret` listed above (secrets under 8 characters: verbatim only). */
 export function redactKeyForms(text: string, secret: string | undefined | null): string {
   if (!secret || secret.length < 4) return text;
@@ -71,6 +114,7 @@ export function redactKeyForms(text: string, secret: string | undefined | null):
   if (secret.length < 8) return out;
   const { spaced, cores } = patternsFor(secret);
   out = out.replace(spaced, REDACTED);
+  out = redactStretches(out, secret);
   for (const core of cores) out = redactRuns(out, core);
   return out;
 }

@@ -7,6 +7,7 @@
 import { parseArgs } from '../cli-args';
 import { environmentWithDotenv, exportDotenv } from '../config/dotenv';
 import { ConfigError, readInt } from '../config/env-readers';
+import { reachLoopbackDirectly } from '../config/upstream-client-config';
 import { DEFAULT_MAX_CONNECTIONS, MAX_CONNECTIONS_LIMIT, MAX_CONNECTIONS_VAR } from '../config/upstream-limits';
 import { ensureFetchCap } from './fetch-cap';
 
@@ -23,6 +24,8 @@ try {
     process.exit(1);
   }
 }
+// A proxy from the environment or .env is for the upstreams, not for this machine (before any fetch).
+reachLoopbackDirectly();
 
 if (command === 'serve') {
   let max: number | null = null;

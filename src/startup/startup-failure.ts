@@ -17,12 +17,17 @@ const FILE_REASONS: Record<string, string> = {
   ENOTDIR: 'a part of the path is a file, not a folder',
   EEXIST: 'a part of the path is a file, not a folder',
   ENOENT: 'its folder cannot be created',
+  ELOOP: 'a symbolic link in the path loops',
+  ENAMETOOLONG: 'the path is too long',
+  ETXTBSY: 'the file is a running program',
   SQLITE_FULL: 'the disk is full',
   SQLITE_READONLY: 'the database is read-only',
   SQLITE_CANTOPEN: 'the file cannot be opened',
   SQLITE_NOTADB: 'the file is not a SQLite database',
   SQLITE_CORRUPT: 'the database file is corrupt',
   SQLITE_IOERR: 'a disk I/O error',
+  // After the start's wait for another writer: a minute in migrate.ts (a second start migrating), busy_timeout elsewhere.
+  SQLITE_BUSY: "another program kept it locked past the start's wait (a sqlite3 shell inside a transaction, a backup)",
 };
 
 const LISTEN_REASONS: Record<string, (host: string, port: number) => string> = {
@@ -59,7 +64,8 @@ export function startupFailureMessage(err: unknown, step: StartupStep, config: C
     return `cannot use the PostgreSQL database ${urlWithoutQueryValues(config.database.url)}: ${why} (${code}); ${pgFix(err, config.database.url)}.`;
   }
   const base = code.replace(/^(SQLITE_[A-Z]+?)_[A-Z_]+$/, '$1'); // SQLITE_IOERR_WRITE -> SQLITE_IOERR
-  const reason = FILE_REASONS[code] ?? FILE_REASONS[base];
+  // ENOTFILE (src/db/client.ts): a named pipe, socket or device at the path; its message names which.
+  const reason = code === 'ENOTFILE' ? messageOf(err) : (FILE_REASONS[code] ?? FILE_REASONS[base]);
   if (!reason) return null;
   const path = (err as { path?: unknown }).path;
   if (!config.encryptionKey && path === encryptionKeyFile(config.database.path)) {

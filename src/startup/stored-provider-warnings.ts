@@ -4,16 +4,17 @@ import type { RuntimeSnapshot } from '../state/snapshot-types';
 
 /**
  * One warning per provider whose stored keys (its own, pool keys) do not decrypt: they were saved
- * under another LLM_PROXY__ENCRYPTION_KEY (a new key file, an instance started with a different
+ * under another encryption key (a key file not the database's, an instance started with a different
  * variable). The provider is then called without them, so say so at start instead of letting the
- * upstream's 401s be the first sign.
+ * upstream's 401s be the first sign. `keySource`: where the key in use came from
+ * (encryptionKeySource: the variable, or the key file's path).
  */
-export function unreadableKeyWarnings(snapshot: RuntimeSnapshot): string[] {
+export function unreadableKeyWarnings(snapshot: RuntimeSnapshot, keySource: string): string[] {
   const out: string[] = [];
   for (const p of snapshot.providers.values()) {
     if (!p.unreadableKeys) continue;
     out.push(
-      `gophergate: ${p.unreadableKeys} stored API key(s) of provider ${p.id} cannot be decrypted with this LLM_PROXY__ENCRYPTION_KEY ` +
+      `gophergate: ${p.unreadableKeys} stored API key(s) of provider ${p.id} cannot be decrypted with the encryption key from ${keySource} ` +
         '(saved under another one?); they are not used. Start with the key they were saved under, or enter them again in the dashboard.',
     );
   }
@@ -23,15 +24,15 @@ export function unreadableKeyWarnings(snapshot: RuntimeSnapshot): string[] {
 /**
  * While it runs: one warning per provider with more stored keys it cannot decrypt than before
  * (`before`: the snapshot the last check saw). Another instance saved them under a different
- * LLM_PROXY__ENCRYPTION_KEY, so this one calls the provider without them.
+ * encryption key, so this one calls the provider without them.
  */
-export function newlyUnreadableKeyWarnings(before: RuntimeSnapshot, now: RuntimeSnapshot): string[] {
+export function newlyUnreadableKeyWarnings(before: RuntimeSnapshot, now: RuntimeSnapshot, keySource: string): string[] {
   const out: string[] = [];
   for (const p of now.providers.values()) {
     const added = (p.unreadableKeys ?? 0) - (before.providers.get(p.id)?.unreadableKeys ?? 0);
     if (added <= 0) continue;
     out.push(
-      `gophergate: ${added} API key(s) of provider ${p.id} stored since cannot be decrypted with this LLM_PROXY__ENCRYPTION_KEY: ` +
+      `gophergate: ${added} API key(s) of provider ${p.id} stored since cannot be decrypted with the encryption key from ${keySource}: ` +
         'another instance saved them under a different one (every instance must share LLM_PROXY__ENCRYPTION_KEY); they are not used here.',
     );
   }

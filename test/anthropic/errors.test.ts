@@ -141,6 +141,33 @@ describe('error answers before the first byte', () => {
     expect(failures).toEqual(['anthropic:claude-sonnet-4-5']);
     deepseek.handler = replayJson('deepseek', 'chat.json');
   });
+  // Anthropic's 200 then message_start, a ping and `event: error`: nothing was said yet (the role
+  // chunk carries nothing), so it is the failure an HTTP error would be, not a failed stream.
+  test('an overloaded_error after message_start and a ping, before any text: a group falls back', async () => {
+    anthropic.handler = queue(sse('overloaded-after-start.sse'));
+    deepseek.handler = () => new Response('data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"deepseek-chat","choices":[{"index":0,"delta":{"role":"assistant","content":"fallback"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n', { headers: { 'content-type': 'text/event-stream' } });
+    const { data: stream, response } = await client.chat.completions.create({ model: 'claude-first', messages: hi, stream: true }).withResponse();
+    let text = '';
+    for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
+    expect(text).toBe('fallback');
+    const row = await rowOf(response.headers.get('x-request-id')!);
+    expect(JSON.parse(row.attempts!).map((a: any) => [a.provider, a.status])).toEqual([['anthropic', 502], ['deepseek', 200]]);
+    // A bridged /v1/responses stream alike: no response.failed, the next target's answer.
+    anthropic.handler = queue(sse('overloaded-after-start.sse'));
+    const events = await client.responses.create({ model: 'claude-first', input: 'hi', stream: true });
+    let done: any;
+    for await (const e of events) if (e.type === 'response.completed') done = e.response;
+    expect(done.output_text ?? done.output[0].content[0].text).toBe('fallback');
+    deepseek.handler = replayJson('deepseek', 'chat.json');
+  });
+
+  test('the same on a model named directly: an HTTP error the SDK retries, not an error chunk', async () => {
+    anthropic.handler = queue(sse('overloaded-after-start.sse'));
+    const err = await apiError(client.chat.completions.create({ model: MODEL, messages: hi, stream: true }));
+    expect(err.error).toMatchObject({ code: 'overloaded_error' });
+    expect(err.status).toBe(502);
+    expect((await rowOf(err.requestID!)).errorType).toBe('overloaded_error');
+  });
 });
 
 describe('failures after the stream started', () => {

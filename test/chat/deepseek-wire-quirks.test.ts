@@ -2,7 +2,10 @@
  * DeepSeek's wire quirks, through the real gateway with the official openai client: while a
  * request waits in DeepSeek's queue it keeps the connection open with `: keep-alive` SSE comments
  * (stream) or blank lines before the JSON (non-stream); when it is busy it answers 503 "Server
- * overloaded", which a group falls back from. Each request leaves one row, found by its x-request-id.
+ * overloaded", which a group falls back from. A non-stream 200 with no choices (and no `error`) is
+ * no answer: as a stream that says only `[DONE]` fails before its first chunk, it is a retryable
+ * failed try (a group falls back; a model named directly answers 502 `upstream_error`), never an
+ * empty completion passed on. Each request leaves one row, found by its x-request-id.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import OpenAI from 'openai';
@@ -115,4 +118,43 @@ test("402 \"Insufficient Balance\" (the gateway's DeepSeek account is out of cre
     expect(err.headers?.get('x-should-retry')).toBe('false');
     expect(await gw.waitForRow(err)).toMatchObject({ status: 402, provider: 'deepseek', errorType: 'insufficient_quota', costUsd: 0 });
   }
+});
+
+const empty = (choices: unknown) => {
+  const body = fixtureJson('deepseek', 'chat.json');
+  if (choices === undefined) delete body.choices;
+  else body.choices = choices;
+  delete body.usage;
+  return body;
+};
+
+test('no choices, named model: 502 upstream_error in OpenAI shape, the row says so', async () => {
+  for (const choices of [[], undefined]) {
+    gw.ctx.breakers.reset();
+    deepseek.handler = () => jsonResponse(empty(choices));
+    const err = await gw.openai().chat.completions.create({ model: 'deepseek/deepseek-chat', messages: hi }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect(err.status).toBe(502);
+    expect(err.error).toMatchObject({ type: 'api_error', code: 'upstream_error' });
+    expect(err.error.message).toContain('no choices');
+    const row = await gw.waitForRow(err.requestID);
+    expect(row).toMatchObject({ status: 502, errorType: 'upstream_error', provider: 'deepseek' });
+  }
+});
+
+test('no choices: a group falls back to its next target, whose answer the client gets', async () => {
+  gw.ctx.breakers.reset();
+  deepseek.handler = () => jsonResponse(empty([]));
+  const { data, response } = await gw.openai().chat.completions.create({ model: 'ds-first', messages: hi }).withResponse();
+  expect(data.choices.length).toBe(1);
+  expect(data.model).toBe('gpt-4o-mini');
+  const row = await gw.waitForRow(response);
+  expect([row.status, row.provider]).toEqual([200, 'openai']);
+  expect(JSON.parse(row.attempts!)[0]).toMatchObject({ provider: 'deepseek', status: 502, error: expect.stringContaining('no choices') });
+});
+
+test('an answer with its choices is untouched by that check', async () => {
+  deepseek.handler = () => jsonResponse(fixtureJson('deepseek', 'chat.json'));
+  const r = await gw.openai().chat.completions.create({ model: 'deepseek/deepseek-chat', messages: hi });
+  expect(r.choices[0]!.finish_reason).toBe('stop');
 });

@@ -3,7 +3,8 @@
  * endpoint, server/routes.go ChatHandler through openai/openai.go's error middleware): a 400
  * `"<model>" does not support tools` / `does not support thinking` is the model's limit, not the
  * client's mistake, so the client is told which parameter (OpenAI's `unsupported_parameter`), a
- * group goes on to its next target, and every request leaves one row.
+ * group goes on to its next target, and every request leaves one row. So is `does not support chat`,
+ * its 400 for chat with an embedding model (`model_not_supported`, param `model`).
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
@@ -21,6 +22,7 @@ beforeAll(async () => {
   for (const [name, targets] of [
     ['local-tools', ['ollama/gemma3:4b', 'ollama/qwen3:8b']],
     ['local-think', ['ollama/llama3.1:8b', 'ollama/qwen3:8b']],
+    ['local-embed', ['ollama/nomic-embed-text', 'ollama/qwen3:8b']],
   ] as const) {
     expect((await api(gw, 'POST', '/api/groups', { as: admin, body: { name, strategy: 'heuristic', targets, settings: { rules: [] } } })).status).toBe(201);
   }
@@ -37,11 +39,14 @@ const refusal = (message: string, type = 'api_error') => jsonResponse({ error: {
 const answer = (model: string) =>
   jsonResponse({ id: 'chatcmpl-245', object: 'chat.completion', created: 1731432105, model, system_fingerprint: 'fp_ollama', choices: [{ index: 0, message: { role: 'assistant', content: 'Hi there' }, finish_reason: 'stop' }], usage: { prompt_tokens: 26, completion_tokens: 10, total_tokens: 36 } });
 
-/** gemma3 takes no tools, llama3.1 no thinking; qwen3 takes both. */
+/** gemma3 takes no tools, llama3.1 no thinking, nomic-embed-text no chat at all; qwen3 takes both. */
 function fakeOllama(_r: Request, rec: { body: any }): Response {
   const { model, tools: sent, reasoning_effort: effort } = rec.body;
+  if (model === 'nomic-embed-text') return refusal(`"nomic-embed-text" does not support chat`, 'invalid_request_error');
   if (model === 'gemma3:4b' && sent) return refusal('registry.ollama.ai/library/gemma3:4b does not support tools');
   if (model === 'llama3.1:8b' && effort && effort !== 'none') return refusal(`"llama3.1:8b" does not support thinking`, 'invalid_request_error');
+  // A qwen3 pulled before its template could think, on the releases that checked it as a capability (server/images.go).
+  if (model === 'qwen3:4b' && effort && effort !== 'none') return refusal('registry.ollama.ai/library/qwen3:4b does not support thinking. Pull the model again to get the latest version with full thinking support');
   return rec.body.stream ? sseResponse(readChunks('ollama', 'text.chunks.txt')) : answer(model);
 }
 
@@ -62,6 +67,14 @@ test('a model without thinking asked for reasoning_effort: 400 unsupported_param
   expect(await gw.waitForRow(err)).toMatchObject({ status: 400 });
 });
 
+test("an old qwen3's refusal, with Ollama's advice to pull it again, is an unsupported reasoning_effort too; its words reach the client", async () => {
+  ollama.handler = fakeOllama;
+  const err = await apiError(gw.openai().chat.completions.create({ model: 'ollama/qwen3:4b', messages: hi, reasoning_effort: 'low' }));
+  expect(err.error).toMatchObject({ code: 'unsupported_parameter', param: 'reasoning_effort' });
+  expect(err.message).toContain('Pull the model again');
+  expect(await gw.waitForRow(err)).toMatchObject({ status: 400, errorType: 'unsupported_parameter' });
+});
+
 test('a group goes on from a model that cannot take the tools (or the thinking) to its next target', async () => {
   ollama.handler = fakeOllama;
   const { data, response } = await gw.openai().chat.completions.create({ model: 'local-tools', messages: hi, tools }).withResponse();
@@ -73,6 +86,19 @@ test('a group goes on from a model that cannot take the tools (or the thinking) 
   for await (const c of streamed.data) text += c.choices[0]?.delta.content ?? '';
   expect(text).toBe('Hello! How can I help?');
   expect(await gw.waitForRow(streamed.response)).toMatchObject({ status: 200, model: 'ollama/qwen3:8b' });
+});
+
+test('chat with an embedding model: 400 model_not_supported naming `model` in Ollama\'s words; a group goes on to its next target', async () => {
+  ollama.handler = fakeOllama;
+  const err = await apiError(gw.openai().chat.completions.create({ model: 'ollama/nomic-embed-text', messages: hi }));
+  expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+  expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'model_not_supported', param: 'model' });
+  expect(err.message).toContain('"nomic-embed-text" does not support chat');
+  expect(await gw.waitForRow(err)).toMatchObject({ status: 400, errorType: 'model_not_supported' });
+
+  const { data, response } = await gw.openai().chat.completions.create({ model: 'local-embed', messages: hi }).withResponse();
+  expect(data.choices[0]!.message.content).toBe('Hi there');
+  expect(await gw.waitForRow(response)).toMatchObject({ status: 200, model: 'ollama/qwen3:8b' });
 });
 
 test("/v1/messages: a model without tools is Anthropic's invalid_request_error naming the limit", async () => {
@@ -101,4 +127,15 @@ test("/v1/messages with thinking on (Claude Code's every turn) is answered by a 
   expect(ollama.last().body.reasoning_effort).toBeUndefined();
   await ask('ollama/gpt-oss:20b');
   expect(ollama.last().body.reasoning_effort).toBe('high');
+});
+
+test("/v1/messages with thinking disabled tells Ollama `reasoning_effort: none` (qwen3 thinks unless told not to); a model that does not think takes it", async () => {
+  ollama.handler = fakeOllama;
+  const client = new Anthropic({ baseURL: gw.url, apiKey: gw.clientKey, maxRetries: 0 });
+  for (const model of ['ollama/qwen3:8b', 'ollama/llama3.1:8b', 'ollama/gpt-oss:20b']) {
+    const { data, response } = await client.messages.create({ model, max_tokens: 1000, thinking: { type: 'disabled' }, messages: hi }).withResponse();
+    expect(ollama.last().body.reasoning_effort).toBe('none');
+    expect(data.content.map((b) => b.type)).toEqual(['text']);
+    expect(await gw.waitForRow(response)).toMatchObject({ status: 200 });
+  }
 });

@@ -144,3 +144,30 @@ test('tags URL and parsing: /api/tags beside /v1; names read loosely, each once;
   expect(parseOllamaTags({ data: [] })).toBeNull();
   expect(parseOllamaTags(null)).toBeNull();
 });
+
+test("a key's list names an Ollama model with or without `:latest`, as Ollama does: `ollama/llama3.2` lists, retrieves and calls the pulled `ollama/llama3.2:latest`, `llama3:latest` the seeded `llama3`", async () => {
+  ollama.handler = ollamaWith(() => jsonResponse(fixtureJson('ollama', 'tags.json')));
+  expire();
+  const made = await api(gw, 'POST', '/api/clients', { as: admin, body: { name: 'tagless', models: ['ollama/llama3.2', 'llama3:latest'] } });
+  const { key } = await made.json();
+  const client = gw.openai(key);
+  expect(await listed(key)).toEqual(['llama3', 'ollama/llama3.2:latest']);
+  for (const id of ['ollama/llama3.2:latest', 'llama3']) {
+    expect(await client.models.retrieve(id)).toMatchObject({ id, owned_by: 'ollama' });
+    expect((await client.chat.completions.create({ model: id, messages: hi })).choices[0]!.message.content).toBe('Hi there');
+  }
+  // Another tag is another model.
+  expect((await client.models.retrieve('ollama/llama3.2:1b').catch((e) => e)).status).toBe(404);
+});
+
+test("a pulled model's `created` is the same listed and retrieved (Ollama's modified_at), under either spelling of `:latest`", async () => {
+  ollama.handler = ollamaWith(() => jsonResponse(fixtureJson('ollama', 'tags.json')));
+  expire();
+  const list = (await gw.openai().models.list()).data.filter((m) => m.id.startsWith('ollama/'));
+  expect(list.map((m) => [m.id, m.created])).toEqual([
+    ['ollama/deepseek-r1:14b', Math.floor(Date.parse('2025-04-27T09:12:03.118+02:00') / 1000)],
+    ['ollama/llama3.2:latest', Math.floor(Date.parse('2025-05-04T17:37:44.706-07:00') / 1000)],
+  ]);
+  for (const m of list) expect(await gw.openai().models.retrieve(m.id)).toEqual({ id: m.id, object: 'model', created: m.created, owned_by: 'ollama' });
+  expect((await gw.openai().models.retrieve('ollama/llama3.2')).created).toBe(list[1]!.created);
+});

@@ -37,6 +37,8 @@ let dir: string;
 let admin: Session;
 /** Requests the fake holds until the test lets them go (by the order they came). */
 let gates: (() => void)[] = [];
+/** The requests held, by the order they came: their signal says when the gateway gave up on one. */
+let held: Request[] = [];
 let hold = false;
 
 const A = () => c.nodes[0]!;
@@ -57,8 +59,10 @@ beforeAll(async () => {
   fake = startFakeUpstream(async (req, rec, f) => {
     // A stream that sends its first chunks, then waits for the client (who leaves).
     if (rec.body?.stream) return sseResponse(readChunks('openai', 'text.chunks.txt'), { hangAfter: 3 });
-    if (hold) await new Promise<void>((r) => gates.push(r));
-    else await Bun.sleep(20);
+    if (hold) {
+      held.push(req);
+      await new Promise<void>((r) => gates.push(r));
+    } else await Bun.sleep(20);
     return writesAllItMay(req, rec, f);
   });
   dir = mkdtempSync(join(tmpdir(), 'gg-cluster-cap-'));
@@ -246,6 +250,10 @@ describe('budget output cap across A, B and C', () => {
       ac.abort();
     }
     await Promise.all(aborted);
+    // Each instance has seen its client leave (it cancelled its upstream call) before the upstream
+    // answers: else a loaded instance could finish the answer first and log a 200.
+    const leaving = held.slice(-3);
+    expect(await eventually(() => leaving.every((r) => r.signal.aborted), 10_000, 20)).toBe(true);
     hold = false;
     for (const g of gates.splice(0)) g();
     expect((await send(B(), k.key)).ok).toBe(true);

@@ -100,6 +100,15 @@ async function budgetedKey(name: string): Promise<{ id: string; key: string }> {
   return k;
 }
 
+/**
+ * PostgreSQL back for reads (not for the writers' waiting rows), and both instances know it: their
+ * probe may still be waiting out a connection attempt made during the cut.
+ */
+async function readsBack(): Promise<void> {
+  pg.proxy.restore();
+  for (const gw of [A, B]) expect(await eventually(() => gw.ctx.store.reachable(), 10_000)).toBe(true);
+}
+
 /** The key's rows once the writers' are all in: every request has one; what was spent. */
 async function loggedOnceIn(id: string, requests: number): Promise<number> {
   const reader = new SQL({ url: pg.db.url, max: 1 });
@@ -128,7 +137,7 @@ test('Redis restarted empty while the rows of what a key spent wait to be writte
 
   // Redis restarts empty; then PostgreSQL is back for reads before the writers' retry.
   await restartRedisEmpty(redis, [A, B]);
-  pg.proxy.restore();
+  await readsBack();
   const after = await serveUntilRefused(k.key);
 
   // The rows come; what was logged stays within the budget. Every request has its row: the served
@@ -161,7 +170,7 @@ test("the key spent its budget on the other instance, whose rows wait: the one t
   } finally {
     r.close();
   }
-  pg.proxy.restore();
+  await readsBack();
   // A reads the budget's spend again: the logs' ($0.028) or the spend A saw ($0.028) would serve
   // the key its budget again; B's floor does not.
   let after = 0;

@@ -72,26 +72,27 @@ test('Redis lost under a running instance: stderr says limits are counted by eac
 const redisLine = (p: GatewayProcess) => p.out().split('\n').find((l) => l.includes('Redis at')) ?? '';
 const hostPort = () => `127.0.0.1:${locked.port}`;
 
+// Each case starts its own process against the locked Redis: they start side by side (test.concurrent).
 describe('the start warning says why the Redis URL does not connect', () => {
-  test('a wrong password: Redis refused it (WRONGPASS), the password not shown', async () => {
+  test.concurrent('a wrong password: Redis refused it (WRONGPASS), the password not shown', async () => {
     const p = await start('wrong', { LLM_PROXY__REDIS__URL: `redis://:not-the-password@${hostPort()}/3` });
     expect(redisLine(p)).toContain("Redis refused the URL's user or password: WRONGPASS");
     expect(p.out()).not.toContain('not-the-password');
     expect(p.out()).not.toContain('Connection closed');
   });
 
-  test('no password in the URL: Redis asks for one, and how to write it', async () => {
+  test.concurrent('no password in the URL: Redis asks for one, and how to write it', async () => {
     const p = await start('none', { LLM_PROXY__REDIS__URL: `redis://${hostPort()}` });
     expect(redisLine(p)).toContain('Redis asks for a password the URL does not give; write it as redis://:password@host:port');
   });
 
-  test('rediss:// to a Redis without TLS: the handshake is named, and redis:// suggested', async () => {
+  test.concurrent('rediss:// to a Redis without TLS: the handshake is named, and redis:// suggested', async () => {
     const p = await start('tls', { LLM_PROXY__REDIS__URL: `rediss://:${PASSWORD}@${hostPort()}` });
     expect(redisLine(p)).toMatch(/TLS handshake with 127\.0\.0\.1:\d+.*a Redis without TLS takes redis:\/\//);
     expect(p.out()).not.toContain(PASSWORD);
   });
 
-  test('the right password and a database number: connected, the keys in that database', async () => {
+  test.concurrent('the right password and a database number: connected, the keys in that database', async () => {
     const p = await start('right', { LLM_PROXY__REDIS__URL: `redis://:${PASSWORD}@${hostPort()}/3` });
     expect(redisLine(p)).toBe('');
     expect(((await (await fetch(`${p.url}/health`)).json()) as { redis: string }).redis).toBe('ok');
@@ -133,7 +134,7 @@ describe('diagnoseRedisUrl', () => {
   test('rediss:// to a Redis whose certificate is not trusted: NODE_EXTRA_CA_CERTS named; redis:// to its TLS port: rediss:// named', async () => {
     const key = join(dir, 'tls.key');
     const crt = join(dir, 'tls.crt');
-    const made = Bun.spawnSync(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stderr: 'ignore' });
+    const made = Bun.spawnSync(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stderr: 'ignore', timeout: 30_000 });
     expect(made.exitCode).toBe(0);
     const s = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
     const port = s.port;

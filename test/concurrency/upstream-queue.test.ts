@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { jsonResponse, readChunks, sseResponse, fixtureJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { heldUpstream, health, healthWhen } from '../helpers/held-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { parsePrometheus, valueOf } from '../metrics/parse-prometheus';
 
@@ -12,48 +13,6 @@ import { parsePrometheus, valueOf } from '../metrics/parse-prometheus';
 setDefaultTimeout(30_000);
 
 const chat = (stream = false) => JSON.stringify({ model: 'openai/gpt-4o-mini', stream, messages: [{ role: 'user', content: 'hi' }] });
-
-/** A fake OpenAI whose answers wait until the test lets them go (the gateway's call holds its slot meanwhile). */
-function heldUpstream() {
-  let gates: (() => void)[] = [];
-  let arrived: (() => void)[] = [];
-  const fake = startFakeUpstream(async (_req, rec) => {
-    await new Promise<void>((r) => {
-      gates.push(r);
-      arrived.splice(0).forEach((a) => a());
-    });
-    return rec.body?.stream ? sseResponse(readChunks('openai', 'text.chunks.txt')) : jsonResponse(fixtureJson('openai', 'chat.json'));
-  });
-  return {
-    fake,
-    /** Resolves once `n` calls are being held. */
-    async held(n: number) {
-      while (gates.length < n) await new Promise<void>((r) => arrived.push(r));
-    },
-    /** Lets the oldest held call answer. */
-    releaseOne() {
-      gates.shift()?.();
-    },
-    releaseAll() {
-      gates.splice(0).forEach((g) => g());
-    },
-  };
-}
-
-async function health(gw: TestGateway) {
-  return (await (await fetch(`${gw.url}/health`)).json()) as any;
-}
-
-/** Polls /health until `pred` holds (bounded: a failure names what it saw). */
-async function healthWhen(gw: TestGateway, pred: (h: any) => boolean, what: string) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const h = await health(gw);
-    if (pred(h)) return h;
-    if (Date.now() > deadline) throw new Error(`${what}: /health said ${JSON.stringify(h)}`);
-    await Bun.sleep(20);
-  }
-}
 
 async function metrics(gw: TestGateway) {
   return parsePrometheus(await (await fetch(`${gw.url}/metrics`)).text()).samples;

@@ -5,7 +5,6 @@
  * client gets exactly what a paced stream gives, and the row is the same. Loopback only.
  */
 import { expect, test } from 'bun:test';
-import type { TCPSocketListener } from 'bun';
 import { PACED_FROM_BYTES } from '../../src/http/paced-body';
 import { bodyArrived, socketFetch } from '../../src/http/upstream-client';
 import { inlineTransform } from '../../src/proxy/inline-transform';
@@ -13,6 +12,7 @@ import { relayStream } from '../../src/proxy/stream-relay';
 import type { StreamAttempt } from '../../src/proxy/open-attempt';
 import type { OpenedUpstream } from '../../src/proxy/open-upstream';
 import { readChunks, sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
+import { rawUpstream } from '../helpers/raw-upstream';
 import { providerEnv, startGateway } from '../helpers/start-gateway';
 
 const enc = new TextEncoder();
@@ -25,27 +25,7 @@ const wholeAnswer = () => {
 };
 
 /** A TCP server that answers every request with `answer()` in one write. */
-function oneWriteServer(answer: () => string): { url: string; stop(): void } {
-  const listener: TCPSocketListener<{ buf: string }> = Bun.listen<{ buf: string }>({
-    hostname: '127.0.0.1',
-    port: 0,
-    socket: {
-      open(s) {
-        s.data = { buf: '' };
-      },
-      data(s, d) {
-        s.data.buf += dec.decode(d);
-        const end = s.data.buf.indexOf('\r\n\r\n');
-        if (end === -1) return;
-        const length = Number(/content-length: (\d+)/i.exec(s.data.buf.slice(0, end))?.[1] ?? 0);
-        if (s.data.buf.length < end + 4 + length) return;
-        s.data.buf = s.data.buf.slice(end + 4 + length);
-        s.write(answer());
-      },
-    },
-  });
-  return { url: `http://127.0.0.1:${listener.port}`, stop: () => listener.stop(true) };
-}
+const oneWriteServer = (answer: () => string) => rawUpstream((s) => void s.write(answer()));
 
 async function chatStream(gwUrl: string, key: string, includeUsage: boolean): Promise<{ text: string; id: string }> {
   const res = await fetch(`${gwUrl}/v1/chat/completions`, {

@@ -2,7 +2,8 @@
  * Edges an operator met on the dashboard, over real HTTP: a change posted to an address whose id
  * is no id is a 400 naming it (as /api answers), not "No team with id -1"; a refused pager link
  * (`/logs?before_id=-1`) shows only its error, not the empty log's "send a request" text; a log
- * row whose pool key was removed since says so (`#3 (removed)`), not a bare "3".
+ * row whose pool key was removed since says so (`#3 (removed)`), not a bare "3"; a save whose body is
+ * no form (text/plain) is read as an empty form, not a 500.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { ADMIN_PASSWORD, api, apiLogRow, json, login, type Session } from '../helpers/admin-harness';
@@ -81,4 +82,20 @@ test("a removed pool key reads '#id (removed)' in the log detail; a present one 
   expect(await providerKey()).toBe('spare ••••7890');
   expect((await api(gw, 'DELETE', `/api/providers/openai/keys/${key.id}`, { as: admin })).status).toBeLessThan(300);
   expect(await providerKey()).toBe(`#${key.id} (removed)`);
+});
+
+test('a save whose body is no form (text/plain, as a script may send) changes nothing and is no 500', async () => {
+  // The model and provider saves read the body with `in`, which throws on a string: a 500.
+  const model = await json(await api(gw, 'POST', '/api/models', { as: admin, body: { id: 'plain-body-model', provider: 'openai', input_price: 1, output_price: 2 } }));
+  const before = await json(await api(gw, 'GET', '/api/providers/openai', { as: admin }));
+  for (const path of [`/models/${model.id}`, '/providers/openai', '/teams', '/clients', '/groups', '/users']) {
+    const r = await fetch(`${gw.url}${path}`, {
+      method: 'POST',
+      headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'hx-request': 'true', 'content-type': 'text/plain' },
+      body: 'enabled=off',
+    });
+    expect([path, r.status < 500]).toEqual([path, true]);
+  }
+  expect((await json(await api(gw, 'GET', `/api/models/${model.id}`, { as: admin }))).enabled).toBe(true);
+  expect(await json(await api(gw, 'GET', '/api/providers/openai', { as: admin }))).toEqual(before);
 });

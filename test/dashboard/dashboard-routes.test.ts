@@ -89,6 +89,23 @@ describe('dashboard routes', () => {
     expect(((await missing.json()) as any).error).toMatchObject({ type: 'invalid_request_error', code: 'not_found' });
   });
 
+  test("every 404 under /assets (a name it lacks, a deeper path, another method) and a page's JSON 404 carry the dashboard's security headers", async () => {
+    const answers = [
+      await fetch(`${gw.url}/assets/nothing.js`),
+      await fetch(`${gw.url}/assets/..%2Fpackage.json`),
+      await fetch(`${gw.url}/assets/deeper/app.css`),
+      await fetch(`${gw.url}/assets/app.css`, { method: 'POST' }),
+      await fetch(`${gw.url}/no-such-page`),
+    ];
+    for (const r of answers) {
+      expect([r.url, r.status, r.headers.get('content-type')]).toEqual([r.url, 404, 'application/json']);
+      expect([r.url, r.headers.get('x-content-type-options'), r.headers.get('x-frame-options'), r.headers.get('referrer-policy')]).toEqual([r.url, 'nosniff', 'DENY', 'same-origin']);
+      expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    }
+    // The APIs keep their own headers: /v1's 404 is OpenAI's, with no page policy.
+    expect((await fetch(`${gw.url}/v1/nothing`)).headers.get('content-security-policy')).toBeNull();
+  });
+
   test('every script in web/ is loaded by the pages, in DASHBOARD_SCRIPTS order, before htmx, Chart.js and Alpine', async () => {
     const web = readdirSync(join(import.meta.dir, '../../web')).filter((f) => f.endsWith('.js'));
     expect(web.toSorted()).toEqual([...DASHBOARD_SCRIPTS].toSorted());

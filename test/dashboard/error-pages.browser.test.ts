@@ -74,6 +74,24 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard errors in Ch
     expect(await page.locator('.toast:has-text("Request failed")').count()).toBe(0);
   });
 
+  test('Back to a page that fails now: its error page, under its address (htmx restored nothing: the address said /teams, the page Clients)', async () => {
+    const { page, watch } = s;
+    await navTo(page, 'Teams', 'teams');
+    await navTo(page, 'Clients', 'clients');
+    rename('teams', 'teams_away');
+    try {
+      await page.goBack();
+      await page.waitForSelector('#main [data-page="error"][data-status="500"]');
+      expect(new URL(page.url()).pathname).toBe('/teams');
+      expect(await page.isVisible('#main [data-page="clients"]')).toBe(false);
+    } finally {
+      rename('teams_away', 'teams');
+    }
+    await page.click('#main a:text-is("Retry")');
+    await page.waitForSelector('#main [data-page="teams"]');
+    expect(watch.problems.filter((p) => p.includes('historyCacheMissLoadError'))).toEqual([]);
+  });
+
   test('an unknown address: a 404 page in the layout with a way back', async () => {
     const { env, page, watch } = s;
     const r = await page.goto(`${env.gw.url}/no-such-page`);

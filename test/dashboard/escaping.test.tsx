@@ -68,7 +68,7 @@ describe('every dashboard view escapes user-controlled text', () => {
   });
 
   test('teams (table, find form, pager)', async () => {
-    const t = { id: 3, name: X + Q, models: [Q], budget_usd: null, budget_period: 'month' as const, rpm: null, tpm: null, spend_usd: 0, client_ids: [1, 2], created_at: 0, updated_at: 0 };
+    const t = { id: 3, name: X + Q, models: [Q], budget_usd: null, budget_period: 'month' as const, rpm: null, tpm: null, spend_usd: 0, budget_resets_at: null, client_ids: [1, 2], created_at: 0, updated_at: 0 };
     // A revoked key's name goes through its own markup (the "(revoked)" mark and its tooltip).
     const members = new Map([[1, { name: X, revoked: false }], [2, { name: Q, revoked: true }]]);
     for (const rows of [[t], []]) {

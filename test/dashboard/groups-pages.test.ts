@@ -167,4 +167,23 @@ describe('model groups page', () => {
     expect((await gw.ctx.db.select().from(modelGroups).all()).map((g) => g.name).filter((n) => !SEEDED.has(n))).toEqual([]);
     expect((await post('/groups', { ...form, name: 'qa.group:1' })).status).toBe(200);
   });
+
+  test('a primary use past the API\'s 500 characters is refused inline by the form too, and nothing is saved', async () => {
+    const before = await getGroup(gw.ctx, 'dispatcher');
+    const r = await post('/groups/dispatcher', { ...CLASSIFIER_FORM, primary_use: 'p'.repeat(501) });
+    expect(r.status).toBe(422);
+    expect(await textOf(await r.text(), '#group-dispatcher .form-errors li')).toBe("Primary use is 501 characters long; at most 500 are allowed.");
+    expect(await getGroup(gw.ctx, 'dispatcher')).toEqual(before);
+    expect((await post('/groups/dispatcher', { ...CLASSIFIER_FORM, primary_use: 'p'.repeat(500) })).status).toBe(200);
+    expect((await getGroup(gw.ctx, 'dispatcher')).primary_use).toBe('p'.repeat(500));
+  });
+
+  test('rules that are not JSON are refused inline saying what is wrong and where, not in the JS engine\'s words', async () => {
+    const rules = '[\n  {"name": "code", "kind": "keywords",\n   "words": [\'debug\'], "weight": 1}\n]';
+    const r = await post('/groups/dispatcher', { ...CLASSIFIER_FORM, strategy: 'heuristic', rules });
+    expect(r.status).toBe(422);
+    expect(await textOf(await r.text(), '#group-dispatcher .form-errors li')).toBe(
+      "Heuristic rules are not valid JSON: line 3, column 14: expected a value or ']', found a single quote (JSON strings take double quotes).",
+    );
+  });
 });

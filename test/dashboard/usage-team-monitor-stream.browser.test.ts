@@ -1,6 +1,6 @@
 /**
  * In real headless Chromium: the Usage page's Team filter (the Logs page's picker) narrows the
- * cards and breakdowns to one team's requests, kept in the address with the range; the Monitoring
+ * cards and breakdowns to one team's requests, kept in the address with the range (none: left out of it); the Monitoring
  * page marks a streamed request as the Logs detail does ("chat (stream)"), for the rows it opens
  * with and for those that come in live.
  */
@@ -72,6 +72,18 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Usage by team and stre
     env.gw.ctx.logSink.write(streamedRow('live-stream'));
     await page.waitForSelector('#monitor-table tr.monitor-row code:text-is("live-stream")');
     expect((await endpointOf('live-stream').innerText()).trim()).toBe('· chat (stream)');
+    expect(s.watch.problems).toEqual([]);
+  });
+
+  test('a range picked with no team: the address is /?range=7d, without a blank team=', async () => {
+    const { page } = s;
+    await navTo(page, 'Usage', 'usage');
+    await markStale(page, '#main [data-page="usage"]');
+    await page.selectOption('#range', '7d');
+    await page.waitForSelector('#main [data-page="usage"]:not([data-stale])');
+    await htmxSettled(page);
+    expect(new URL(page.url()).search).toBe('?range=7d');
+    expect(await page.inputValue('#range')).toBe('7d');
     expect(s.watch.problems).toEqual([]);
   });
 });

@@ -13,7 +13,7 @@ const binary = join(buildDir, 'gophergate');
 
 beforeAll(() => {
   // The same arguments as `bun run build`, into a folder of its own.
-  const r = Bun.spawnSync(['bun', ...compileArgs(binary)], { cwd: root, stdout: 'pipe', stderr: 'pipe' });
+  const r = Bun.spawnSync(['bun', ...compileArgs(binary)], { cwd: root, stdout: 'pipe', stderr: 'pipe', timeout: 110_000 });
   if (r.exitCode !== 0) throw new Error(`build failed:\n${r.stderr.toString()}`);
 });
 afterAll(() => rmSync(buildDir, { recursive: true, force: true }));

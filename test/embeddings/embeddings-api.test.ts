@@ -142,6 +142,8 @@ describe('POST /v1/embeddings: refusals', () => {
     ['no model', { input: 'a' }, 'model', 'invalid_request'],
     ['bad encoding_format', { model: 'mock/e', input: 'a', encoding_format: 'int8' }, 'encoding_format', 'invalid_request'],
     ['dimensions 0', { model: 'mock/e', input: 'a', dimensions: 0 }, 'dimensions', 'invalid_request'],
+    // OpenAI refuses it; Gemini, Ollama and the mock would have ignored it silently.
+    ['user not a string', { model: 'mock/e', input: 'a', user: 5 }, 'user', 'invalid_request'],
     ['a provider without embeddings', { model: 'deepseek-chat', input: 'a' }, 'model', 'embeddings_not_supported'],
   ];
   for (const [name, body, param, code] of cases) {

@@ -10,8 +10,15 @@ import { geminiBatchAnswer, ollamaEmbeddingAnswer, openaiEmbeddingAnswer, vector
 let openaiDown: false | '503' | 'html' = false;
 /** OpenAI refuses an explicit null where it wants a value (`Invalid type for 'dimensions'`). */
 const nullField = (body: Record<string, unknown>) => Object.keys(body).find((k) => body[k] === null);
+/** OpenAI's words for an input past the model's window (its embeddings API names no param). */
+const OPENAI_TOO_LONG = {
+  message: "This model's maximum context length is 8192 tokens, however you requested 9000 tokens (9000 in your prompt; 0 for the completion). Please reduce your prompt; or completion length.",
+  type: 'invalid_request_error', param: null, code: null,
+};
 const openai = startFakeUpstream((_req, rec) =>
-  nullField(rec.body)
+  rec.body.input === 'too long for the window'
+    ? jsonResponse({ error: OPENAI_TOO_LONG }, 400)
+    : nullField(rec.body)
     ? jsonResponse({ error: { message: `Invalid type for '${nullField(rec.body)}': expected a value, but got null instead.`, type: 'invalid_request_error', param: nullField(rec.body), code: 'invalid_type' } }, 400)
     : openaiDown === '503'
     ? jsonResponse({ error: { message: 'The server is overloaded', type: 'server_error' } }, 503)
@@ -25,6 +32,12 @@ const gemini = startFakeUpstream((_req, rec) => {
   if (!rec.path.endsWith(':batchEmbedContents')) return jsonResponse({ error: { code: 404, message: 'not found', status: 'NOT_FOUND' } }, 404);
   if (JSON.stringify(rec.body).length > 4_194_304) {
     return jsonResponse({ error: { code: 400, message: 'Request payload size exceeds the limit: 4194304 bytes.', status: 'INVALID_ARGUMENT' } }, 400);
+  }
+  // Google's 400 for a dimension count the model cannot make names its own field, with no param.
+  const tooMany = rec.body.requests?.findIndex((r: any) => r.outputDimensionality > 3072) ?? -1;
+  if (tooMany >= 0) {
+    const message = `* BatchEmbedContentsRequest.requests[${tooMany}].output_dimensionality: Output dimensionality must be at most 3072.\n`;
+    return jsonResponse({ error: { code: 400, message, status: 'INVALID_ARGUMENT' } }, 400);
   }
   if (geminiBatchesLeft !== null && geminiBatchesLeft-- <= 0) {
     return jsonResponse({ error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' } }, 429);
@@ -174,6 +187,19 @@ describe('POST /v1/embeddings: Gemini', () => {
     expect(err.error).toMatchObject({ type: 'invalid_request_error', param: 'task_type' });
   });
 
+  test("Google's 400 about outputDimensionality names `dimensions`, the field the client sent; one row", async () => {
+    const err = await apiError(client.embeddings.create({ model: 'gemini-embedding-001', input: 'q', dimensions: 5000 }));
+    expect(err.status).toBe(400);
+    expect(err.error).toMatchObject({ type: 'invalid_request_error', param: 'dimensions' });
+    expect(err.message).toContain('output_dimensionality');
+    const id = err.headers?.get('x-request-id') ?? null;
+    expect(await rowOf(id)).toMatchObject({ endpoint: 'embeddings', provider: 'gemini', status: 400 });
+    expect(gw.logs.filter((l) => l.requestId === id)).toHaveLength(1);
+    // Another 400 of Google's names no field.
+    const big = await apiError(client.embeddings.create({ model: 'gemini-embedding-001', input: 'x '.repeat(2_200_000) }));
+    expect(big.error).toMatchObject({ param: null });
+  });
+
   test('token arrays -> 400 invalid_input on input', async () => {
     const err = await apiError(client.embeddings.create({ model: 'gemini-embedding-001', input: [[1, 2, 3]] }));
     expect(err.status).toBe(400);
@@ -262,6 +288,16 @@ describe('POST /v1/embeddings: groups', () => {
     expect(response.headers.get('x-gophergate-provider')).toBe('openai');
     const row = await rowOf(response.headers.get('x-request-id'));
     expect(row).toMatchObject({ promptTokens: 7, model: 'text-embedding-3-small' });
+  });
+});
+
+describe('POST /v1/embeddings: an input past the window', () => {
+  test("OpenAI's overflow is 400 context_length_exceeded naming 'input' (the embeddings field, not chat's messages)", async () => {
+    const err = await apiError(client.embeddings.create({ model: 'text-embedding-3-small', input: 'too long for the window' }));
+    expect(err.status).toBe(400);
+    expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'context_length_exceeded', param: 'input' });
+    const row = await rowOf(err.headers?.get('x-request-id') ?? null);
+    expect(row).toMatchObject({ endpoint: 'embeddings', status: 400, provider: 'openai' });
   });
 });
 

@@ -4,7 +4,7 @@
  * log row) and on the admin API, never a 500; a body nested as deep as real ones still works.
  */
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { MAX_JSON_DEPTH } from '../../src/api/json-depth';
+import { MAX_JSON_CONTAINERS, MAX_JSON_DEPTH } from '../../src/api/json-depth';
 import { jsonResponse, startFakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, type TestGateway } from '../helpers/start-gateway';
 import { useAdminGateway, type Session } from '../helpers/admin-harness';
@@ -71,4 +71,28 @@ test('a body nested as deep as the limit is served', async () => {
   });
   expect(res.status).toBe(200);
   expect(upstream.last().body.tools_nested).toEqual([{ schema }]);
+});
+
+describe('a large body whose shape would cost JSON.parse hundreds of MB is refused before it is parsed', () => {
+  const post = (body: string) => gw.fetch('/v1/chat/completions', { method: 'POST', body });
+  test('4 MB of `[` (30 MB took 2.3 GB to parse): 400 naming the depth, not a parse error', async () => {
+    const res = await post(`{${fields},"extra":${'['.repeat(4 * 1024 * 1024)}`);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).error).toMatchObject({ message: `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`, code: 'invalid_json' });
+    expect(await gw.waitForRow(res)).toMatchObject({ endpoint: 'chat', status: 400 });
+  });
+  test(`more than ${MAX_JSON_CONTAINERS} arrays and objects: 400 invalid_json, no upstream call`, async () => {
+    const before = upstream.requests.length;
+    const res = await post(`{${fields},"extra":[${'[],'.repeat(MAX_JSON_CONTAINERS)}[]]}`);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).error).toMatchObject({ message: 'The request body holds more than 2,000,000 arrays and objects.', code: 'invalid_json', param: null });
+    expect(await gw.waitForRow(res)).toMatchObject({ endpoint: 'chat', status: 400 });
+    expect(upstream.requests.length).toBe(before);
+  });
+  test('brackets and escaped quotes inside strings are text: a 3 MB prompt of them is served', async () => {
+    const content = `"\\"${'[{'.repeat(1_500_000)}`;
+    const res = await post(JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }));
+    expect(res.status).toBe(200);
+    expect(upstream.last().body.messages[0].content).toBe(content);
+  });
 });

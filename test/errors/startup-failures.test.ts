@@ -1,6 +1,6 @@
 import { Database } from 'bun:sqlite';
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config';
@@ -49,9 +49,29 @@ describe('a start that cannot go on says why in one line', () => {
     const underFile = join(dir, 'plain-file', 'gophergate.db');
     expectOneLineRefusal(start({ LLM_PROXY__DATABASE__PATH: underFile }), `cannot use the database ${underFile}`, 'LLM_PROXY__DATABASE__PATH');
     expectOneLineRefusal(start({ LLM_PROXY__DATABASE__PATH: join(dir, 'a-folder') }), 'the path is a directory', 'LLM_PROXY__DATABASE__PATH');
+    symlinkSync(join(dir, 'loop-b'), join(dir, 'loop-a'));
+    symlinkSync(join(dir, 'loop-a'), join(dir, 'loop-b'));
+    expectOneLineRefusal(start({ LLM_PROXY__DATABASE__PATH: join(dir, 'loop-a') }), 'a symbolic link in the path loops (ELOOP)', 'LLM_PROXY__DATABASE__PATH');
     const notDb = join(dir, 'not-sqlite.db');
     expectOneLineRefusal(start({ LLM_PROXY__DATABASE__PATH: notDb }), 'not a SQLite database', 'LLM_PROXY__DATABASE__PATH');
     expectOneLineRefusal(start({ LLM_PROXY__DATABASE__PATH: notDb }, ['--reset-admin']), 'not a SQLite database');
+  });
+
+  test('a named pipe or a socket as the database path is refused in one line (a FIFO made the start wait forever)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gg-startfail-fifo-'));
+    const fifo = join(dir, 'gophergate.db');
+    expect(Bun.spawnSync(['mkfifo', fifo]).exitCode).toBe(0);
+    for (const args of [[], ['--reset-admin']]) {
+      expectOneLineRefusal(start({ LLM_PROXY__DATABASE__PATH: fifo }, args), `cannot use the database ${fifo}`, 'a named pipe (FIFO), not a file (ENOTFILE)', 'LLM_PROXY__DATABASE__PATH');
+    }
+    const sock = join(dir, 'sock.db');
+    const listener = Bun.listen({ unix: sock, socket: { data() {} } });
+    try {
+      expectOneLineRefusal(start({ LLM_PROXY__DATABASE__PATH: sock }), `cannot use the database ${sock}`, 'a socket, not a file (ENOTFILE)');
+    } finally {
+      listener.stop(true);
+    }
+    expectOneLineRefusal(start({ LLM_PROXY__DATABASE__PATH: '/dev/null' }), 'cannot use the database /dev/null', 'a device, not a file (ENOTFILE)');
   });
 
   test("a SQLite file of another program (its own users and clients tables) is refused in one line, and left as it was; --reset-admin too", () => {
@@ -292,11 +312,36 @@ describe('startupFailureMessage', () => {
     ['SQLITE_FULL', 'the disk is full'],
     ['SQLITE_READONLY', 'the database is read-only'],
     ['SQLITE_IOERR_WRITE', 'a disk I/O error'],
+    // A stack trace before: a path of looping symlinks, a name past the file system's limit, the binary itself.
+    ['ELOOP', 'a symbolic link in the path loops'],
+    ['ENAMETOOLONG', 'the path is too long'],
+    ['ETXTBSY', 'the file is a running program'],
   ])('%s on the database names the file, the reason and the setting', (code, reason) => {
     const message = startupFailureMessage(fsError(code, '/srv/gw/data'), 'store', config)!;
     expect(message).toContain('cannot use the database /srv/gw/data/gophergate.db (/srv/gw/data)');
     expect(message).toContain(reason);
     expect(message).toContain('LLM_PROXY__DATABASE__PATH');
+  });
+
+  test("SQLite's own SQLITE_BUSY (another program's lock held past the start's minute of waiting) names the file and why", () => {
+    // It followed a minute of silence with a stack trace and a screen of minified source.
+    const dbPath = join(mkdtempSync(join(tmpdir(), 'gg-startfail-busy-')), 'gophergate.db');
+    const holder = new Database(dbPath, { create: true });
+    holder.run('BEGIN EXCLUSIVE');
+    holder.run('CREATE TABLE held (x)');
+    let busy: unknown;
+    try {
+      new Database(dbPath).run('BEGIN IMMEDIATE');
+    } catch (err) {
+      busy = err;
+    } finally {
+      holder.run('ROLLBACK');
+    }
+    const message = startupFailureMessage(busy, 'store', loadConfig({ LLM_PROXY__DATABASE__PATH: dbPath }));
+    expect(message).toBe(
+      `cannot use the database ${dbPath}: another program kept it locked past the start's wait (a sqlite3 shell inside a transaction, a backup) (SQLITE_BUSY). ` +
+        'Set LLM_PROXY__DATABASE__PATH to a file on a writable disk with free space (its folder is created), or fix this one.',
+    );
   });
 
   test('a defect is not dressed up: it keeps its stack', () => {

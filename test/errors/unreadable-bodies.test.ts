@@ -1,5 +1,5 @@
 /**
- * A body the gateway cannot read (not JSON, empty, not UTF-8, a declared non-JSON type,
+ * A body the gateway cannot read (not JSON, empty, not UTF-8 or declared in another charset, a declared non-JSON type,
  * compressed, too large) sent with a valid key to any /v1 POST endpoint: a 400/413 in the endpoint's own error
  * shape, an `x-request-id`, and exactly one log row under that id and endpoint, as users of
  * every endpoint get from chat. The upstream is never called.
@@ -29,6 +29,8 @@ const bodies: { name: string; body: BodyInit; type?: string; encoding?: string; 
   { name: 'an empty body', body: '', status: 400, code: 'invalid_json' },
   { name: 'a text/plain body', body: '{"model":"gpt-4o-mini"}', type: 'text/plain', status: 400, code: 'unsupported_content_type' },
   { name: 'bytes that are not UTF-8', body: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), status: 400, code: 'invalid_encoding' },
+  // ASCII JSON in UTF-16 is valid UTF-8 with a NUL after each letter: it was parsed, and refused as JSON at '\u0000'.
+  { name: 'a UTF-16 body declared as such', body: Buffer.from('{"model":"gpt-4o-mini","input":"hi"}', 'utf16le'), type: 'application/json; charset=UTF-16LE', status: 400, code: 'invalid_encoding' },
   { name: 'a gzip-compressed body', body: gzipSync('{"model":"gpt-4o-mini","input":"hi"}'), encoding: 'gzip', status: 400, code: 'unsupported_content_encoding' },
   // Labelled compressed but plain: not read as if the label were absent.
   { name: "a plain body labelled 'br'", body: '{"model":"gpt-4o-mini","input":"hi"}', encoding: 'br', status: 400, code: 'unsupported_content_encoding' },
@@ -51,6 +53,7 @@ describe('an unreadable body on every /v1 POST endpoint', () => {
           expect(body.error).toMatchObject({ type: 'invalid_request_error', code: b.code });
         }
         if (b.encoding) expect(JSON.stringify(body)).toContain(`Unsupported content encoding '${b.encoding}'`);
+        if (b.code === 'invalid_encoding' && b.type) expect(JSON.stringify(body)).toContain("declared as charset 'UTF-16LE'");
         const row = await gw.waitForRow(res);
         expect(row).toMatchObject({ endpoint: e.endpoint, status: b.status, clientId: gw.clientId, costUsd: 0 });
       });

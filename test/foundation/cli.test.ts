@@ -14,7 +14,7 @@ setDefaultTimeout(30_000);
 const MAIN = join(import.meta.dir, '../../src/main.ts');
 
 function run(args: string[], env: Record<string, string> = {}, cwd = mkdtempSync(join(tmpdir(), 'gg-cli-'))) {
-  const p = Bun.spawnSync(['bun', MAIN, ...args], { cwd, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', ...env } });
+  const p = Bun.spawnSync(['bun', MAIN, ...args], { cwd, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', ...env }, timeout: 25_000 });
   return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString(), cwd };
 }
 
@@ -115,6 +115,15 @@ describe('command line', () => {
 });
 
 describe('--healthcheck', () => {
+  /** `--healthcheck` against 127.0.0.1:`port`, async: this process serves the fake /health meanwhile. */
+  async function probeAsync(port: number, env: Record<string, string> = {}) {
+    const p = Bun.spawn(['bun', MAIN, '--healthcheck'], {
+      cwd: mkdtempSync(join(tmpdir(), 'gg-health-')), stdout: 'pipe', stderr: 'pipe', timeout: 25_000,
+      env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LLM_PROXY__SERVER__HOST: '127.0.0.1', LLM_PROXY__SERVER__PORT: String(port), ...env },
+    });
+    return { code: await p.exited, err: await new Response(p.stderr).text() };
+  }
+
   test('probes the server where LLM_PROXY__SERVER__HOST puts it, not always 127.0.0.1', async () => {
     // 127.0.0.2 is loopback on Linux but not 127.0.0.1: a probe of 127.0.0.1 finds nothing there.
     const cwd = mkdtempSync(join(tmpdir(), 'gg-health-'));
@@ -138,20 +147,31 @@ describe('--healthcheck', () => {
   test('an error status fails with the status named; a degraded server passes but says why', async () => {
     let answer = new Response('busy', { status: 503 });
     const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (req) => (new URL(req.url).pathname === '/health' ? answer.clone() : new Response('no', { status: 404 })) });
-    const probe = async () => {
-      // Async: this process serves the fake /health meanwhile.
-      const p = Bun.spawn(['bun', MAIN, '--healthcheck'], {
-        cwd: mkdtempSync(join(tmpdir(), 'gg-health-')), stdout: 'pipe', stderr: 'pipe',
-        env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LLM_PROXY__SERVER__HOST: '127.0.0.1', LLM_PROXY__SERVER__PORT: String(server.port) },
-      });
-      return { code: await p.exited, err: await new Response(p.stderr).text() };
-    };
+    const probe = () => probeAsync(server.port!);
     try {
       expect(await probe()).toEqual({ code: 1, err: `gophergate: healthcheck failed: http://127.0.0.1:${server.port}/health answered HTTP 503\n` });
       answer = Response.json({ status: 'degraded', store: 'postgres', store_reachable: false, redis: 'down', log_queue: { depth: 3, dropped: 0 } });
       expect(await probe()).toEqual({ code: 0, err: `gophergate: healthcheck: http://127.0.0.1:${server.port}/health answers but is degraded: postgres unreachable, redis down\n` });
     } finally {
       server.stop(true);
+    }
+  });
+
+  test("a proxy in the environment (HTTP_PROXY, ALL_PROXY, for the upstreams) is not asked: the local server is probed directly", async () => {
+    // Bun's fetch sent the probe of 127.0.0.1 through HTTP_PROXY: a container or host whose proxy is
+    // set for the providers was unhealthy (deploy.sh rolled back) while the gateway served.
+    const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => Response.json({ status: 'ok' }) });
+    const proxied: string[] = [];
+    const proxy = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (req) => (proxied.push(req.url), new Response('proxy refuses', { status: 502 })) });
+    const via = `http://127.0.0.1:${proxy.port}`;
+    try {
+      for (const env of [{ HTTP_PROXY: via, HTTPS_PROXY: via }, { http_proxy: via }, { ALL_PROXY: via }] as Record<string, string>[]) {
+        expect({ env, ...(await probeAsync(server.port!, env)) }).toEqual({ env, code: 0, err: '' });
+      }
+      expect(proxied).toEqual([]);
+    } finally {
+      server.stop(true);
+      proxy.stop(true);
     }
   });
 

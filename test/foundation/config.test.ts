@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { ConfigError, loadConfig } from '../../src/config/config';
 import { parseDotenv, environmentWithDotenv, exportDotenv } from '../../src/config/dotenv';
+import { unknownSettingWarnings } from '../../src/config/unknown-settings';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -193,5 +194,19 @@ describe('Redis and limits settings', () => {
     expect(c.limits.failMode).toBe('closed');
     expect(() => loadConfig({ LLM_PROXY__REDIS__URL: 'http://x' })).toThrow(/LLM_PROXY__REDIS__URL/);
     expect(() => loadConfig({ LLM_PROXY__LIMITS__FAIL_MODE: 'maybe' })).toThrow(/LLM_PROXY__LIMITS__FAIL_MODE/);
+  });
+});
+
+describe('a name that is not a setting', () => {
+  test('a typo or two away from a setting names the nearest; further names none', () => {
+    const like = (name: string) => /\(did you mean (\S+)\?\)/.exec(unknownSettingWarnings({ [name]: '1' })[0]!)?.[1] ?? null;
+    expect(like('LLM_PROXY__SERVR__PORT')).toBe('LLM_PROXY__SERVER__PORT');
+    expect(like('LLM_PROXY__LOGGING__RETENTION_DAY')).toBe('LLM_PROXY__LOGGING__RETENTION_DAYS');
+    expect(like('LLM_PROXY__DATABSE__URL')).toBe('LLM_PROXY__DATABASE__URL');
+    expect(like('llm_proxy__server_port')).toBe('LLM_PROXY__SERVER__PORT');
+    // MOCK one typo away, GROK two.
+    expect(like('LLM_PROXY__PROVIDERS__MOK__ENABLED')).toBe('LLM_PROXY__PROVIDERS__MOCK__ENABLED');
+    expect(like('LLM_PROXY__PROVIDERS__NOPE__API_KEY')).toBeNull();
+    expect(like('LLM_PROXY__PORT')).toBeNull();
   });
 });

@@ -34,6 +34,7 @@ test.each(['deleted', 'moved away'])('the database file %s while running: one er
     // --healthcheck passes (it serves) but says why it is degraded.
     const probe = Bun.spawnSync(['bun', join(import.meta.dir, '../../src/main.ts'), '--healthcheck'], {
       cwd, env: { PATH: process.env.PATH!, LLM_PROXY__SERVER__HOST: '127.0.0.1', LLM_PROXY__SERVER__PORT: String(gw.port) },
+      timeout: 20_000,
     });
     expect(probe.exitCode).toBe(0);
     expect(probe.stderr.toString()).toContain(`degraded: the database file ${dbPath} is no longer at that path`);

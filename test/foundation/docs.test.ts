@@ -19,6 +19,21 @@ test('every file ARCHITECTURE.md names exists (paths from the repository root or
   expect(missing).toEqual([]);
 });
 
+test('a name ARCHITECTURE.md writes in backticks right after a file (walk-targets.ts `failureKind`) is in that file', () => {
+  const doc = read('ARCHITECTURE.md');
+  const byName = new Map<string, string[]>();
+  for (const e of readdirSync(join(ROOT, 'src'), { recursive: true, withFileTypes: true }))
+    if (e.isFile()) byName.set(e.name, [...(byName.get(e.name) ?? []), join(e.parentPath, e.name)]);
+  const pairs = [...doc.matchAll(/([\w/.-]+\.tsx?) `([A-Za-z_]\w*)(?:\(\))?`/g)].map((m) => [m[1]!, m[2]!] as const);
+  expect(pairs.length).toBeGreaterThan(10);
+  const wrong = pairs.filter(([file, name]) => {
+    const candidates = [join(ROOT, file), join(ROOT, 'src', file)].filter((p) => existsSync(p));
+    const paths = candidates.length ? candidates : file.includes('/') ? [] : (byName.get(file) ?? []);
+    return !paths.some((p) => new RegExp(`\\b${name}\\b`).test(readFileSync(p, 'utf8')));
+  });
+  expect(wrong.map(([file, name]) => `${file} ${name}`)).toEqual([]);
+});
+
 test('every file README.md, SECURITY.md and docs/SCALING.md name under src/, test/, bench/, scripts/ or deploy/ exists', () => {
   const missing: string[] = [];
   for (const doc of ['README.md', 'SECURITY.md', 'docs/SCALING.md']) {
@@ -49,17 +64,39 @@ const CODE_PATTERNS = [
   new RegExp(String.raw`\bnotFound\(\s*${MESSAGE}\s*,\s*'([a-z][a-z0-9_]+)'`, 'g'),
 ];
 
-test('every error code the source can answer with is named in the README', () => {
+/** README's "Errors and error codes" section, where a user looks a code up. */
+function errorsSection(): string {
   const readme = read('README.md');
+  const start = readme.indexOf('\n## Errors and error codes\n');
+  expect(start).toBeGreaterThan(0);
+  const end = readme.indexOf('\n## ', start + 1);
+  return readme.slice(start, end < 0 ? undefined : end);
+}
+
+function sourceTexts(): string[] {
+  return readdirSync(join(ROOT, 'src'), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && /\.tsx?$/.test(e.name))
+    .map((e) => readFileSync(join(e.parentPath, e.name), 'utf8'));
+}
+
+test("every error code the source can answer with is named in README's Errors and error codes section", () => {
+  const section = errorsSection();
   const codes = new Set<string>();
-  for (const e of readdirSync(join(ROOT, 'src'), { recursive: true, withFileTypes: true })) {
-    if (!e.isFile() || !/\.tsx?$/.test(e.name)) continue;
-    const text = readFileSync(join(e.parentPath, e.name), 'utf8');
-    for (const re of CODE_PATTERNS) for (const m of text.matchAll(re)) codes.add(m[1]!);
-  }
+  for (const text of sourceTexts()) for (const re of CODE_PATTERNS) for (const m of text.matchAll(re)) codes.add(m[1]!);
   // The three forms are all found (a refactor that hides codes from this test fails it).
   expect([...codes]).toEqual(expect.arrayContaining(['model_not_found', 'weak_password', 'team_not_found', 'client_not_found']));
-  expect([...codes].filter((c) => !readme.includes(`\`${c}\``)).sort()).toEqual([]);
+  expect([...codes].filter((c) => !section.includes(`\`${c}\``)).sort()).toEqual([]);
+});
+
+test("every code of README's error table is written in the source (none documented that nothing gives)", () => {
+  const section = errorsSection();
+  const table = section.slice(section.indexOf('| code | status | when |'));
+  const rows = table.slice(0, table.indexOf('\n\n')).split('\n').slice(2);
+  const codes = rows.flatMap((row) => [...row.split(' | ')[0]!.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]!));
+  expect(codes.length).toBeGreaterThan(40);
+  const source = sourceTexts().join('\n');
+  // As a string literal (an upstream's own code, such as `unsupported_value`, is one the gateway compares with).
+  expect(codes.filter((c) => !new RegExp(`['"\x60]${c}['"\x60]`).test(source))).toEqual([]);
 });
 
 test('every LLM_PROXY__ setting the source reads is in the README (by name, or its last part in an abbreviated row)', () => {

@@ -207,18 +207,23 @@ test('a SIGTERM sent the moment it says it listens (as a supervisor may) drains 
   }
 });
 
-test('SIGHUP (its terminal closed) stops it as cleanly as SIGTERM: the request just answered is logged, exit 0', async () => {
+// SIGUSR1 and SIGUSR2 exit at once by default (Bun's too): what a tool sends to reopen logs or restart a server.
+test.each([
+  ['SIGHUP', 'its terminal closed'],
+  ['SIGUSR1', 'a log-reopen signal'],
+  ['SIGUSR2', "nodemon's restart signal"],
+] as const)('%s (%s) stops it as cleanly as SIGTERM: the request just answered is logged, exit 0', async (signal) => {
   const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-hup-'));
   const dbPath = join(cwd, 'gophergate.db');
-  // SIGHUP at its default however this test run was started (under nohup it would be inherited ignored, and left so).
-  const p = await startGatewayProcess({ cwd, dbPath, adminPassword: 'hup-admin-password-1', env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' }, wrap: LINUX ? ['env', '--default-signal=HUP'] : [] });
+  // The signal at its default however this test run was started (under nohup SIGHUP would be inherited ignored, and left so).
+  const p = await startGatewayProcess({ cwd, dbPath, adminPassword: 'hup-admin-password-1', env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' }, wrap: LINUX ? ['env', `--default-signal=${signal.slice(3)}`] : [] });
   try {
     const client = new OpenAI({ baseURL: `${p.url}/v1`, apiKey: await createClientKey(p.url, 'hup-admin-password-1') });
     const { response } = await client.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'hang up' }] }).withResponse();
-    p.proc.kill('SIGHUP');
+    p.proc.kill(signal);
     expect(await p.proc.exited).toBe(0);
     const printed = await p.outAtExit();
-    expect(printed).toContain('gophergate: SIGHUP received');
+    expect(printed).toContain(`gophergate: ${signal} received`);
     expect(printed).toContain('gophergate: stopped cleanly');
     const db = new Database(dbPath, { readonly: true });
     try {
@@ -269,7 +274,7 @@ test('a misspelt LLM_PROXY__ name (environment or .env) is named at start, with 
     expect(await p.proc.exited).toBe(0);
     const warnings = p.out().split('\n').filter((l) => l.includes('is not a setting'));
     expect(warnings).toEqual([
-      'gophergate: LLM_PROXY__LOGGING__RETENTION_DAY is not a setting; it is ignored. Every setting is listed in the README.',
+      'gophergate: LLM_PROXY__LOGGING__RETENTION_DAY is not a setting; it is ignored (did you mean LLM_PROXY__LOGGING__RETENTION_DAYS?). Every setting is listed in the README.',
       'gophergate: LLM_PROXY__PROVIDERS__NOPE__API_KEY is not a setting; it is ignored. Every setting is listed in the README.',
       'gophergate: LLM_PROXY__SERVER_PORT is not a setting; it is ignored (did you mean LLM_PROXY__SERVER__PORT?). Every setting is listed in the README.',
     ]);

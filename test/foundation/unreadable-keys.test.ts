@@ -14,7 +14,7 @@ setDefaultTimeout(60_000);
 const ADMIN_PASSWORD = 'unreadable-keys-admin-1';
 const KEY_A = 'ab'.repeat(32);
 const KEY_B = 'cd'.repeat(32);
-const WARNING = /2 stored API key\(s\) of provider openai cannot be decrypted with this LLM_PROXY__ENCRYPTION_KEY/;
+const WARNING = /2 stored API key\(s\) of provider openai cannot be decrypted with the encryption key from LLM_PROXY__ENCRYPTION_KEY/;
 
 async function start(cwd: string, encryptionKey: string) {
   return startGatewayProcess({ cwd, dbPath: join(cwd, 'gg.db'), adminPassword: ADMIN_PASSWORD, env: { LLM_PROXY__ENCRYPTION_KEY: encryptionKey } });

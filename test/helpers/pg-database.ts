@@ -67,16 +67,20 @@ export interface ProxiedDatabase {
   close(closeUsers: () => Promise<unknown>): Promise<void>;
 }
 
-/** A new database, migrated (and seeded with `opts.adminPassword`), behind a TCP proxy of its own. */
-export async function createProxiedDatabase(opts: { adminPassword?: string } = {}): Promise<ProxiedDatabase> {
+/**
+ * A new database, migrated (and seeded with `opts.adminPassword`), behind a TCP proxy of its own.
+ * `refuse`: the cut proxy refuses connections, so queries fail at once instead of each waiting out
+ * the connection timeout (see tcp-proxy.ts).
+ */
+export async function createProxiedDatabase(opts: { adminPassword?: string; refuse?: boolean } = {}): Promise<ProxiedDatabase> {
   const db = await createTestDatabase();
   try {
-    await migratePg(db.url, opts);
+    await migratePg(db.url, { adminPassword: opts.adminPassword });
   } catch (err) {
     await db.drop();
     throw err;
   }
-  const proxy = await startTcpProxy('127.0.0.1', 5432, 'postgres');
+  const proxy = await startTcpProxy('127.0.0.1', 5432, 'postgres', { refuse: opts.refuse });
   return {
     db,
     proxy,

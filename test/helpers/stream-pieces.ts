@@ -2,13 +2,13 @@
 
 const enc = new TextEncoder();
 
-/** An upstream body sent in the given pieces, one read each (a millisecond apart), then closed. */
-export function piecesResponse(pieces: (string | Uint8Array)[]): Response {
+/** An upstream body sent in the given pieces, one read each (`gapMs` apart, a millisecond unless told), then closed. */
+export function piecesResponse(pieces: (string | Uint8Array)[], gapMs = 1): Response {
   let i = 0;
   const body = new ReadableStream<Uint8Array>({
     async pull(c) {
       if (i >= pieces.length) return c.close();
-      await Bun.sleep(1);
+      await Bun.sleep(gapMs);
       const p = pieces[i++]!;
       c.enqueue(typeof p === 'string' ? enc.encode(p) : p);
     },

@@ -3,6 +3,12 @@
  * closes every connection through it and refuses new ones (the far side looks down);
  * `restore()` lets connections through again. Writes that Bun takes only in part wait for
  * `drain`, so large result sets pass whole.
+ *
+ * By default a cut proxy still accepts a connection and closes it at once: Bun's PostgreSQL
+ * client then waits out its whole connection timeout (3 s in the gateway) before the query fails,
+ * which tests of that wait need. `{ refuse: true }` stops listening while cut instead (the port
+ * refuses, as a stopped PostgreSQL's does), so each query fails at once: for tests whose point is
+ * what the gateway answers during an outage, not how long it waits for a connection.
  */
 import type { Socket, TCPSocketListener } from 'bun';
 
@@ -44,7 +50,7 @@ function drain(sock: Socket<any>): void {
   }
 }
 
-export async function startTcpProxy(targetHost: string, targetPort: number, scheme = 'redis'): Promise<TcpProxy> {
+export async function startTcpProxy(targetHost: string, targetPort: number, scheme = 'redis', opts: { refuse?: boolean } = {}): Promise<TcpProxy> {
   let down = false;
   const pairs = new Set<Pair>();
   const end = (p: Pair) => {
@@ -54,9 +60,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number, sche
     p.client.end();
     p.upstream?.end();
   };
-  const listener: TCPSocketListener<Pair> = Bun.listen<Pair>({
+  const listen = (port: number): TCPSocketListener<Pair> => Bun.listen<Pair>({
     hostname: '127.0.0.1',
-    port: 0,
+    port,
     socket: {
       open(client) {
         const pair: Pair = { client, upstream: null, pending: [], closed: false };
@@ -95,20 +101,32 @@ export async function startTcpProxy(targetHost: string, targetPort: number, sche
       error: (client) => client.data && end(client.data),
     },
   });
+  let listener: TCPSocketListener<Pair> | null = listen(0);
+  const port = listener.port;
+  let closed = false;
   return {
-    port: listener.port,
-    url: `${scheme}://127.0.0.1:${listener.port}`,
+    port,
+    url: `${scheme}://127.0.0.1:${port}`,
     cut() {
       down = true;
+      if (opts.refuse) {
+        listener?.stop(true);
+        listener = null;
+      }
       for (const p of [...pairs]) end(p);
     },
     restore() {
+      if (closed) return;
       down = false;
+      // The same port again (the gateways hold its URL); taken meanwhile by another process, Bun throws.
+      listener ??= listen(port);
     },
     close() {
+      closed = true;
       down = true;
       for (const p of [...pairs]) end(p);
-      listener.stop(true);
+      listener?.stop(true);
+      listener = null;
     },
   };
 }

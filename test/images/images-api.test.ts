@@ -133,6 +133,27 @@ describe('POST /v1/images/generations', () => {
     expect(row.costUsd).toBeCloseTo((1200 * inputPrice) / 1e6, 9);
   });
 
+  test("a prompt over a Gemini image model's window: 400 context_length_exceeded naming 'prompt' (the images field, not chat's messages)", async () => {
+    replies['gemini /v1beta/models/gemini-2.5-flash-image:generateContent'] = () =>
+      jsonResponse({ error: { code: 400, message: 'The input token count (40000) exceeds the maximum number of tokens allowed (32768).', status: 'INVALID_ARGUMENT' } }, 400);
+    const err = await apiError(client.images.generate({ model: 'gemini-2.5-flash-image', prompt: 'a fox '.repeat(20_000) }));
+    expect(err.status).toBe(400);
+    expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'context_length_exceeded', param: 'prompt' });
+    expect(await gw.waitForRow(err)).toMatchObject({ status: 400, provider: 'gemini', images: 0 });
+  });
+
+  test("OpenAI's defaults background and moderation 'auto' are taken by Imagen and Gemini image models (nothing sent); another value is a 400 naming it", async () => {
+    replies['gemini /v1beta/models/imagen-4.0-generate-001:predict'] = async () => jsonResponse(JSON.parse(await fixture('gemini-imagen-predict.json')));
+    replies['gemini /v1beta/models/gemini-2.5-flash-image:generateContent'] = async () => jsonResponse(JSON.parse(await fixture('gemini-flash-image-generate-content.json')));
+    for (const model of ['imagen-4.0-generate-001', 'gemini-2.5-flash-image']) {
+      const { response } = await client.images.generate({ model, prompt: 'a fox', background: 'auto', moderation: 'auto' }).withResponse();
+      expect(await gw.waitForRow(response)).toMatchObject({ status: 200, model });
+      expect(JSON.stringify(last(gemini).body)).not.toMatch(/background|moderation/);
+      const err = await apiError(client.images.generate({ model, prompt: 'a fox', background: 'transparent' }));
+      expect([err.status, (err.error as any).param, (err.error as any).code]).toEqual([400, 'background', 'unsupported_parameter']);
+    }
+  });
+
   test('Gemini Imagen: :predict with sampleCount and aspectRatio, data: URI in url', async () => {
     const raw = JSON.parse(await fixture('gemini-imagen-predict.json'));
     replies['gemini /v1beta/models/imagen-4.0-generate-001:predict'] = () => jsonResponse(raw);

@@ -76,9 +76,53 @@ test('what xAI does not take is a 400 naming the parameter; chat models are refu
   expect(xai.requests.length).toBe(before);
 });
 
-test("xAI's error comes back in OpenAI's shape", async () => {
-  xai.handler = () => jsonResponse({ code: 'Client specified an invalid argument', error: 'Generated image rejected by content moderation.' }, 400);
+test("xAI's moderation 400 is OpenAI's content_policy_violation (param prompt), in its shape, with one row", async () => {
+  // xAI's words, and the same in other case: matched on "content moderation", case aside.
+  for (const words of ['Generated image rejected by content moderation.', 'Image REJECTED by Content Moderation']) {
+    xai.handler = () => jsonResponse({ code: 'Client specified an invalid argument', error: words }, 400);
+    const err = await apiError(client.images.generate({ model: 'grok-2-image-1212', prompt: 'x' }));
+    expect(err.status).toBe(400);
+    expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'content_policy_violation', param: 'prompt' });
+    expect(err.message).toContain(words);
+    const id = err.headers?.get('x-request-id');
+    expect(await gw.waitForRow(err)).toMatchObject({ status: 400, errorType: 'content_policy_violation', provider: 'grok', images: 0 });
+    expect(gw.logs.filter((l) => l.requestId === id)).toHaveLength(1);
+  }
+  // Another xAI 400 keeps its own words and no param.
+  xai.handler = () => jsonResponse({ code: 'Client specified an invalid argument', error: 'Prompt too long.' }, 400);
+  const other = await apiError(client.images.generate({ model: 'grok-2-image-1212', prompt: 'x' }));
+  expect(other.error).toMatchObject({ code: 'upstream_error', param: null });
+});
+
+test("images withheld by xAI's moderation (respect_moderation: false, no url) are dropped and not billed; none left is a 400 content_policy_violation", async () => {
+  // Partly withheld: the client gets the image xAI made, the row bills one.
+  xai.handler = () =>
+    jsonResponse({ block_reason: null, data: [{ url: 'https://imgen.x.ai/xai-imgen/a.jpeg', b64_json: null, revised_prompt: 'a fox' }, { url: null, b64_json: null, respect_moderation: false }] });
+  const { data, response } = await client.images.generate({ model: 'grok-2-image-1212', prompt: 'two foxes', n: 2 }).withResponse();
+  expect(data.data!.map((d) => d.url)).toEqual(['https://imgen.x.ai/xai-imgen/a.jpeg']);
+  expect(chatSchemaErrors('ImagesResponse', data)).toEqual([]);
+  const row = await gw.waitForRow(response);
+  expect(row).toMatchObject({ status: 200, images: 1 });
+  expect(row.costUsd).toBeCloseTo(0.07, 9);
+
+  // All withheld: not a 200 with `url: null` (the SDK read no image from it, the row billed one).
+  xai.handler = () => jsonResponse({ data: [{ url: null, b64_json: null, respect_moderation: false }] });
   const err = await apiError(client.images.generate({ model: 'grok-2-image-1212', prompt: 'x' }));
   expect(err.status).toBe(400);
-  expect(err.message).toContain('content moderation');
+  expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'content_policy_violation', param: 'prompt' });
+  expect(await gw.waitForRow(err)).toMatchObject({ status: 400, errorType: 'content_policy_violation', provider: 'grok', images: 0, costUsd: 0 });
+
+  // A blocked prompt that says what xAI billed keeps that cost on the row.
+  xai.handler = () => jsonResponse({ block_reason: 'SAFETY_CHECK_TYPE_CSAM', data: [], usage: { cost_in_usd_ticks: 20_000_000 } });
+  const blocked = await apiError(client.images.generate({ model: 'grok-2-image-1212', prompt: 'x' }));
+  expect([blocked.status, (blocked.error as any).code]).toEqual([400, 'content_policy_violation']);
+  expect(blocked.message).toContain('SAFETY_CHECK_TYPE_CSAM');
+  const billed = await gw.waitForRow(blocked);
+  expect(billed).toMatchObject({ status: 400, images: 0 });
+  expect(billed.costUsd).toBeCloseTo(0.002, 12);
+
+  // No entries and no reason: no_image, as for Gemini's image models.
+  xai.handler = () => jsonResponse({ data: [] });
+  const none = await apiError(client.images.generate({ model: 'grok-2-image-1212', prompt: 'x' }));
+  expect([none.status, (none.error as any).code]).toEqual([400, 'no_image']);
 });

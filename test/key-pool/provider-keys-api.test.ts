@@ -142,6 +142,19 @@ describe('provider key pool API', () => {
     expect((await json(env)).error.code).toBe('env_provider_key');
   });
 
+  test('keys added, used and deleted leave nothing behind in the pool: 40 of them, the weights kept are the pool\'s keys only', async () => {
+    const weights = () => ((gw.ctx.keyPool as any).current as Map<string, Map<string, number>>).get('openai');
+    for (let i = 0; i < 40; i++) {
+      const k = await json(await api(gw, 'POST', '/api/providers/openai/keys', { as: admin, body: { key: `sk-churn-key-${i}-0123456789abcdef` } }));
+      // Two keys or more: each request picks one by weight, so the new key gets a running weight.
+      for (let j = 0; j < 2; j++) await gw.openai().chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      expect(weights()?.has(k.id)).toBe(true);
+      expect((await api(gw, 'DELETE', `/api/providers/openai/keys/${k.id}`, { as: admin })).status).toBe(200);
+    }
+    const pool = new Set(gw.ctx.state.getSnapshot().providers.get('openai')!.keys!.map((k) => k.id));
+    expect([...weights()!.keys()].filter((id) => !pool.has(id))).toEqual([]);
+  });
+
   test('the provider\'s own stored key is pool member `main` (replacing `env`); changing it makes it active again', async () => {
     const MAIN = 'sk-dashboard-main-key-77MAIN';
     expect((await api(gw, 'PATCH', '/api/providers/openai', { as: admin, body: { api_key: MAIN } })).status).toBe(200);

@@ -14,11 +14,13 @@ const fake = startFakeUpstream(() => jsonResponse(fixtureJson('openai', 'chat.js
 afterAll(() => fake.close());
 let gw: TestGateway;
 let admin: Session;
+/** The limits' clock: the wall clock, unless a test sets a moment (and puts it back). */
+let limitsAt: number | null = null;
 useAdminGateway(async (s) => {
   ({ gw, admin } = s);
   gw.ctx.db.insert(models).values({ id: 'lim-model', provider: 'openai', upstreamId: 'gpt-4o-mini', inputPrice: 1000, outputPrice: 1000, updatedAt: Date.now() }).run();
   gw.ctx.state.reload();
-}, { env: providerEnv('openai', `${fake.url}/v1`) });
+}, { env: providerEnv('openai', `${fake.url}/v1`), limitsClock: () => limitsAt ?? Date.now() });
 
 const chat = (key: string, model = 'lim-model') =>
   new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 }).chat.completions.create({ model, max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] });
@@ -117,4 +119,30 @@ test('the OpenAPI document describes the teams routes and the new client fields'
   for (const p of ['/api/teams', '/api/teams/{id}']) expect(doc.paths[p]).toBeDefined();
   expect(JSON.stringify(doc.paths['/api/clients'].post)).toContain('max_parallel');
   expect(JSON.stringify(doc.paths['/api/clients/{id}'].patch)).toContain('expires_at');
+});
+
+test('budget_resets_at: when each period\'s spend restarts (next UTC midnight, Monday, 1st of the month), null for total; on every view of a key or team', async () => {
+  limitsAt = Date.parse('2026-12-30T15:30:00Z'); // a Wednesday
+  try {
+    const expected = { day: '2026-12-31T00:00:00.000Z', week: '2027-01-04T00:00:00.000Z', month: '2027-01-01T00:00:00.000Z', total: null };
+    for (const [budget_period, resets] of Object.entries(expected)) {
+      const team = await json(await api(gw, 'POST', '/api/teams', { as: admin, body: { name: `resets-${budget_period}`, budget_usd: 2, budget_period } }));
+      expect([budget_period, team.budget_resets_at]).toEqual([budget_period, resets]);
+      expect((await json(await api(gw, 'GET', `/api/teams/${team.id}`, { as: admin }))).budget_resets_at).toBe(resets);
+      const made = await json(await api(gw, 'POST', '/api/clients', { as: admin, body: { name: `resets-${budget_period}`, budget_usd: 1, budget_period } }));
+      const key = await json(await api(gw, 'GET', `/api/clients/${made.id}`, { as: admin }));
+      expect([budget_period, key.spend_usd, key.budget_resets_at]).toEqual([budget_period, 0, resets]);
+      const listed = (await json(await api(gw, 'GET', '/api/clients', { as: admin }))).data.find((c: { id: number }) => c.id === made.id);
+      expect(listed.budget_resets_at).toBe(resets);
+    }
+    // Without a budget the period's spend still restarts then (spend_usd is the period's).
+    const plain = await json(await api(gw, 'POST', '/api/teams', { as: admin, body: { name: 'resets-no-budget' } }));
+    expect([plain.budget_usd, plain.budget_period, plain.budget_resets_at]).toEqual([null, 'month', expected.month]);
+    const listedTeam = (await json(await api(gw, 'GET', '/api/teams', { as: admin }))).data.find((t: { id: number }) => t.id === plain.id);
+    expect(listedTeam.budget_resets_at).toBe(expected.month);
+  } finally {
+    limitsAt = null;
+  }
+  const doc = JSON.stringify((await (await fetch(`${gw.url}/swagger/json`)).json()).paths['/api/teams/{id}'].get);
+  expect(doc).toContain('budget_resets_at');
 });

@@ -97,6 +97,20 @@ test('a budget period rolls over to zero spend; a request of the old period sett
   expect(c.spend(s, tomorrow)).toBe(0);
 });
 
+test('a period never turns back: a time before it (the clock stepped back at midnight) keeps the new day and its spend', () => {
+  const c = new MemoryLimitCounters();
+  const s = scope({ budgetUsd: 1, period: 'day' });
+  const midnight = Date.parse('2026-03-11T00:00:00Z');
+  c.seedSpend(s, 0, midnight);
+  expect(c.admit({ requestId: 'new-day', scopes: [s], worstCostUsd: 0.5, tokens: 0, now: midnight + 1000 }).ok).toBe(true);
+  c.settle('new-day', { costUsd: 0.4, tokens: 0, at: midnight + 1000 }, midnight + 1000);
+  // Two seconds back: still yesterday by this clock. Judged against the new day; billed to none.
+  expect(c.admit({ requestId: 'back', scopes: [s], worstCostUsd: 0.1, tokens: 0, now: midnight - 1000 }).ok).toBe(true);
+  c.settle('back', { costUsd: 0.05, tokens: 0, at: midnight - 1000 }, midnight - 1000);
+  expect(c.spend(s, midnight + 2000)).toBeCloseTo(0.4, 12);
+  expect(admit(c, [s], midnight + 2000, 0.7).ok).toBe(false);
+});
+
 test('max_parallel counts requests in flight; a team scope refuses what the key would allow, without reserving in the key', () => {
   const c = new MemoryLimitCounters();
   const key = scope({ maxParallel: 5 });

@@ -4,6 +4,7 @@ import { parsePrometheus, valueOf } from '../metrics/parse-prometheus';
 import { eq } from 'drizzle-orm';
 import { clients } from '../../src/db/schema';
 import { apiError } from '../helpers/start-gateway';
+import { ADMIN_PASSWORD, api, login } from '../helpers/admin-harness';
 import { chatBody, FIXTURE_COST, limitedClient, makeTeam, startLimitsRig, type LimitsRig } from './limits-helpers';
 
 // A loaded CI machine starts a gateway slowly; a limit only bounds a hang.
@@ -53,4 +54,26 @@ test('a request in flight when its key moves to another team is billed to the te
   } finally {
     rig.fake.handler = answer;
   }
+});
+
+test('teams deleted or renamed leave no spend series behind: 30 billed then deleted, 10 billed then renamed', async () => {
+  const admin = await login(rig.gw, 'admin', ADMIN_PASSWORD);
+  const bill = async (teamId: number, name: string) => {
+    const c = await limitedClient(rig.gw, name, { teamId });
+    await rig.gw.waitForRow(await rig.gw.openai(c.key).chat.completions.create(chatBody()).withResponse());
+  };
+  for (let i = 0; i < 40; i++) {
+    const team = await (await api(rig.gw, 'POST', '/api/teams', { as: admin, body: { name: `churn-team-${i}` } })).json();
+    await bill(team.id, `churn-key-${i}`);
+    const gone = i < 30
+      ? await api(rig.gw, 'DELETE', `/api/teams/${team.id}`, { as: admin })
+      : await api(rig.gw, 'PATCH', `/api/teams/${team.id}`, { as: admin, body: { name: `renamed-team-${i}` } });
+    expect(gone.status).toBe(200);
+  }
+  const names = [...rig.gw.ctx.limits.teamSpendUsd.keys()];
+  expect(names.filter((n) => n.startsWith('churn-team-'))).toEqual([]);
+  const live = new Set([...rig.gw.ctx.state.getSnapshot().teams!.values()].map((t) => t.name));
+  for (const n of names) expect(live.has(n)).toBe(true);
+  const text = await (await fetch(`${rig.gw.url}/metrics`)).text();
+  expect(text).not.toContain('churn-team-');
 });

@@ -94,6 +94,21 @@ const SERVED: Endpoint[] = ['chat', 'responses', 'messages', 'embeddings', 'imag
 describe('one row, filled in, per request and outcome', () => {
   // Failures of one test must not open the circuit another test's request meets.
   beforeEach(() => gw.ctx.breakers.reset());
+
+  // The cases that wait out the 1 s upstream timeout run side by side (test.concurrent), each
+  // picking its own row (by x-request-id, or by a key of its own). Those five timeouts are one
+  // group: their failures can open a circuit only once all five were let through.
+  for (const endpoint of SERVED) {
+    test.concurrent(`${endpoint}: upstream timeout`, async () => {
+      const { res } = await send(endpoint, endpoint === 'images' ? 'openai/dall-e-3-hang' : 'openai/m-hang');
+      expect(res.status).toBe(504);
+      const row = await rowOf(res);
+      expectFilled(row, endpoint);
+      expect(row).toMatchObject({ provider: 'openai', status: 504, errorType: 'upstream_timeout', costUsd: 0 });
+      expect(row.latencyMs).toBeGreaterThanOrEqual(900);
+    });
+  }
+
   for (const endpoint of SERVED) {
     test(`${endpoint}: success`, async () => {
       const { res } = await send(endpoint, endpoint === 'images' ? 'openai/dall-e-3' : 'openai/m-ok');
@@ -114,15 +129,6 @@ describe('one row, filled in, per request and outcome', () => {
       expect(row).toMatchObject({ provider: 'openai', status: res.status, costUsd: 0 });
       expect(row.errorType).toBeTruthy();
       expect(row.error).toBeTruthy();
-    });
-
-    test(`${endpoint}: upstream timeout`, async () => {
-      const { res } = await send(endpoint, endpoint === 'images' ? 'openai/dall-e-3-hang' : 'openai/m-hang');
-      expect(res.status).toBe(504);
-      const row = await rowOf(res);
-      expectFilled(row, endpoint);
-      expect(row).toMatchObject({ provider: 'openai', status: 504, errorType: 'upstream_timeout', costUsd: 0 });
-      expect(row.latencyMs).toBeGreaterThanOrEqual(900);
     });
 
     test(`${endpoint}: validation error`, async () => {
@@ -146,16 +152,21 @@ describe('one row, filled in, per request and outcome', () => {
     });
   }
 
+  // The hang-ups and the silent streams wait out the 1 s upstream timeout side by side too (one
+  // group: the three silent streams are fewer failures than open a circuit).
   for (const endpoint of SERVED) {
-    test(`${endpoint}: the client hangs up while the upstream has not answered`, async () => {
+    test.concurrent(`${endpoint}: the client hangs up while the upstream has not answered`, async () => {
       gw.ctx.state.reload();
       const key = gw.addClient(`leaves-${endpoint}`);
-      const before = fake.requests.length;
       const ac = new AbortController();
       const { path, body } = BODIES[endpoint];
-      const model = endpoint === 'images' ? 'openai/dall-e-3-hang' : 'openai/m-hang';
-      const sent = gw.fetch(path, { method: 'POST', body: JSON.stringify(body(model)), headers: { authorization: `Bearer ${key.key}` }, signal: ac.signal }).catch((e) => e);
-      for (let i = 0; i < 500 && fake.requests.length === before; i++) await Bun.sleep(5);
+      // A model of this case's own: its request is told from the others' at the upstream.
+      const upstreamModel = endpoint === 'images' ? 'dall-e-3-leaves-hang' : `m-leaves-${endpoint}-hang`;
+      const atUpstream = () => fake.requests.filter((r) => r.body?.model === upstreamModel).length;
+      const before = atUpstream();
+      const sent = gw.fetch(path, { method: 'POST', body: JSON.stringify(body(`openai/${upstreamModel}`)), headers: { authorization: `Bearer ${key.key}` }, signal: ac.signal }).catch((e) => e);
+      for (let i = 0; i < 500 && atUpstream() === before; i++) await Bun.sleep(5);
+      expect(atUpstream()).toBe(before + 1);
       ac.abort();
       await sent;
       const [row] = await gw.waitForClientRows(key.id, 1);
@@ -167,7 +178,7 @@ describe('one row, filled in, per request and outcome', () => {
   }
 
   for (const endpoint of ['chat', 'messages', 'responses'] as const) {
-    test(`${endpoint}: a stream whose upstream falls silent`, async () => {
+    test.concurrent(`${endpoint}: a stream whose upstream falls silent`, async () => {
       const { res, text } = await send(endpoint, 'openai/m-stall', { stream: true });
       expect(res.status).toBe(200);
       expect(text).toContain('error');

@@ -8,6 +8,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { addProviderKey, deleteProviderKey } from '../../src/admin/provider-keys-service';
 import { ProviderKeyPool } from '../../src/key-pool/key-pool';
 import { fixtureText, jsonResponse, type FakeUpstream } from '../helpers/fake-upstream';
+import { piecesResponse } from '../helpers/stream-pieces';
 import type { TestGateway } from '../helpers/start-gateway';
 import { anthropicJson, anthropicSse, json, queue, sse } from '../anthropic/fake-anthropic';
 import { parseSse } from './messages-helpers';
@@ -119,7 +120,8 @@ describe('upstream errors in Anthropic shape', () => {
   });
 
   test('a client that goes away mid-stream aborts the Anthropic call; the row says 499', async () => {
-    const first = fixtureText('anthropic', 'text.sse').split('\n\n')[0] + '\n\n';
+    // message_start and content_block_start: the stream has started (message_start alone is held back).
+    const first = fixtureText('anthropic', 'text.sse').split('\n\n').slice(0, 2).join('\n\n') + '\n\n';
     fake.handler = () =>
       new Response(
         new ReadableStream<Uint8Array>({
@@ -154,6 +156,22 @@ describe('upstream errors in Anthropic shape', () => {
     expect(events.at(-1).error.type).toBe('api_error');
     const row = await gw.waitForRow(idOf(res));
     expect(row.status).toBeGreaterThanOrEqual(500);
+  });
+
+  test('a stream cut inside an event: the events before it whole, then the error event alone (not glued to half an event); the SDK raises the API error', async () => {
+    const frames = fixtureText('anthropic', 'text.sse').split('\n\n').filter((f) => f.trim()).map((f) => `${f}\n\n`);
+    const before = frames.slice(0, 4).join('');
+    fake.handler = () => piecesResponse([before, frames[4]!.slice(0, 40)]);
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': gw.clientKey }, body: JSON.stringify({ ...req, stream: true }),
+    });
+    const text = await res.text();
+    expect(text.startsWith(before)).toBe(true);
+    expect(parseSse(text.slice(before.length))).toEqual([{ type: 'error', error: expect.objectContaining({ type: 'api_error' }) }]);
+
+    const err = await client.messages.stream(req).finalMessage().then(() => null, (e) => e);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    expect(err.error?.error?.type).toBe('api_error');
   });
 });
 

@@ -116,7 +116,7 @@ test('stream: exact event order, and the SDK assembles the same message as the J
   expectAnthropicOrder(events);
   expect(events.map((e) => (e.type === 'content_block_delta' ? e.delta.type : e.type === 'content_block_start' ? `start:${e.content_block.type}` : e.type))).toEqual([
     'message_start',
-    'start:thinking', 'ping', 'thinking_delta', 'thinking_delta', 'content_block_stop',
+    'start:thinking', 'ping', 'thinking_delta', 'thinking_delta', 'signature_delta', 'content_block_stop',
     'start:text', 'text_delta', 'text_delta', 'content_block_stop',
     'start:tool_use', 'input_json_delta', 'input_json_delta', 'content_block_stop',
     'message_delta', 'message_stop',

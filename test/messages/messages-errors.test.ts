@@ -151,7 +151,7 @@ describe('bad input and auth', () => {
     ['malformed JSON', '{"model":', ''],
     ['no max_tokens', { model: 'mock/echo', messages: [{ role: 'user', content: 'x' }] }, 'max_tokens'],
     ['no messages', { model: 'mock/echo', max_tokens: 5, messages: [] }, 'messages'],
-    ['bad role', { model: 'mock/echo', max_tokens: 5, messages: [{ role: 'tool', content: 'x' }] }, 'messages.0.role'],
+    ['bad role', { model: 'mock/echo', max_tokens: 5, messages: [{ role: 'tool', content: 'x' }] }, 'messages: Unexpected role "tool"'],
     ['unknown block', { model: 'mock/echo', max_tokens: 5, messages: [{ role: 'user', content: [{ type: 'video' }] }] }, 'messages.0.content.0.type'],
     ['server tool', { model: 'openai/gpt-4o-mini', max_tokens: 5, messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, 'tools.0.type'],
     ['container', { model: 'openai/gpt-4o-mini', max_tokens: 5, container: 'c1', messages: [{ role: 'user', content: 'x' }] }, 'container'],

@@ -142,7 +142,7 @@ for (const c of CASES) {
       const starts = events.filter((e) => e.type === 'content_block_start').map((e) => e.content_block.type);
       expect(starts).toEqual(c.reasoning ? ['thinking', 'text'] : ['text']);
       const deltaKinds = [...new Set(events.filter((e) => e.type === 'content_block_delta').map((e) => e.delta.type))];
-      expect(deltaKinds).toEqual(c.reasoning ? ['thinking_delta', 'text_delta'] : ['text_delta']);
+      expect(deltaKinds).toEqual(c.reasoning ? ['thinking_delta', 'signature_delta', 'text_delta'] : ['text_delta']);
       expect(events.at(-2).delta.stop_reason).toBe('end_turn');
 
       const final = await client.messages.stream(params).finalMessage();

@@ -136,6 +136,8 @@ describe('a native answer names the model the client asked for', () => {
 describe('the relay renames message_start once, then passes reads through', () => {
   const sse = enc.encode(fixtureText('anthropic', 'thinking-tool.sse'));
   const first = fixtureText('anthropic', 'thinking-tool.sse').indexOf('\n\n') + 2;
+  /** Where the event after message_start ends. */
+  const second = fixtureText('anthropic', 'thinking-tool.sse').indexOf('\n\n', first) + 2;
   const expected = named(fixtureText('anthropic', 'thinking-tool.sse'), 'claude-then-gpt');
 
   /** The reads the transformer hands on for `reads` (a client asking `asked`, the gateway sending SENT). */
@@ -154,21 +156,22 @@ describe('the relay renames message_start once, then passes reads through', () =
 
   test('message_start cut at every byte: renamed once; each later read is the upstream\'s own, unchanged', () => {
     for (let k = 1; k < first + 3; k++) {
-      const rest = [sse.subarray(first + 3, first + 40), sse.subarray(first + 40)];
+      const rest = [sse.subarray(first + 3, second), sse.subarray(second)];
       const reads = [sse.subarray(0, k), sse.subarray(k, first + 3), ...rest];
       const out = relay(reads, 'claude-then-gpt');
       expect(joined(out)).toBe(expected);
-      // After message_start went out, the reads are handed on as they came (the very same bytes).
-      expect(out.at(-2)).toBe(rest[0]!);
+      // After message_start went out, a read of whole events is handed on as it came (the very same
+      // bytes); one that ends inside an event waits for the rest of it (native-messages.ts `pending`).
       expect(out.at(-1)).toBe(rest[1]!);
     }
   });
 
-  test('the exact id: every read handed on as it came', () => {
-    const reads = [sse.subarray(0, 50), sse.subarray(50, first + 10), sse.subarray(first + 10)];
+  test('the exact id: message_start held until the next event (the answer said something), then every read of whole events handed on as it came', () => {
+    const reads = [sse.subarray(0, first), sse.subarray(first, second), sse.subarray(second)];
     const out = relay(reads, SENT);
-    expect(out).toHaveLength(3);
-    out.forEach((o, i) => expect(o).toBe(reads[i]!));
+    expect(out).toHaveLength(2);
+    expect(out[0]).toEqual(sse.subarray(0, second));
+    expect(out[1]).toBe(reads[2]!);
   });
 
   test('a message_start without `model` gets the client\'s name first in its message', () => {

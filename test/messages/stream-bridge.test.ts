@@ -31,15 +31,17 @@ describe('MessageStreamBridge', () => {
     expectAnthropicOrder(events);
     expect(events.map((e) => e.type)).toEqual([
       'message_start',
-      'content_block_start', 'ping', 'content_block_delta', 'content_block_delta', 'content_block_stop',
+      'content_block_start', 'ping', 'content_block_delta', 'content_block_delta', 'content_block_delta', 'content_block_stop',
       'content_block_start', 'content_block_delta', 'content_block_stop',
       'content_block_start', 'content_block_delta', 'content_block_delta', 'content_block_stop',
       'content_block_start', 'content_block_delta', 'content_block_stop',
       'message_delta', 'message_stop',
     ]);
     expect(events[1]).toEqual({ type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } });
-    expect(events[9]).toMatchObject({ content_block: { type: 'tool_use', name: 'get_weather', input: {} } });
-    expect(events[10]).toEqual({ type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '{"city":' } });
+    // The thinking block ends with the empty signature the JSON answer has (the AI SDK keeps a streamed block only with one).
+    expect(events[5]).toEqual({ type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: '' } });
+    expect(events[10]).toMatchObject({ content_block: { type: 'tool_use', name: 'get_weather', input: {} } });
+    expect(events[11]).toEqual({ type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '{"city":' } });
     expect(events.at(-2)).toEqual({
       type: 'message_delta',
       delta: { stop_reason: 'tool_use', stop_sequence: null, stop_details: null },
@@ -58,7 +60,7 @@ describe('MessageStreamBridge', () => {
         const b = blocks[e.index];
         if (e.delta.type === 'input_json_delta') json[e.index] = (json[e.index] ?? '') + e.delta.partial_json;
         else if (e.delta.type === 'text_delta') b.text += e.delta.text;
-        else b.thinking += e.delta.thinking;
+        else if (e.delta.type === 'thinking_delta') b.thinking += e.delta.thinking;
       }
       if (e.type === 'content_block_stop' && blocks[e.index].type === 'tool_use') blocks[e.index].input = JSON.parse(json[e.index] || '{}');
     }

@@ -15,7 +15,8 @@ let gw: TestGateway;
 let admin: Session;
 
 beforeAll(async () => {
-  pg = await createProxiedDatabase({ adminPassword: ADMIN_PASSWORD });
+  // Refused connections: each query fails at once (the point here is the pages, not the connection timeout).
+  pg = await createProxiedDatabase({ adminPassword: ADMIN_PASSWORD, refuse: true });
   gw = await startGateway({ env: { LLM_PROXY__DATABASE__URL: pg.url, LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
   admin = await login(gw, 'admin', ADMIN_PASSWORD);
 }, 60_000);

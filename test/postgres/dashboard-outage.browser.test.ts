@@ -21,7 +21,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('PostgreSQL outage in C
   let page: Page;
 
   beforeAll(async () => {
-    pg = await createProxiedDatabase({ adminPassword: ADMIN_PASSWORD });
+    // Refused connections: each query fails at once (the point is what the page says, not the connection timeout).
+    pg = await createProxiedDatabase({ adminPassword: ADMIN_PASSWORD, refuse: true });
     gw = await startGateway({ env: { LLM_PROXY__DATABASE__URL: pg.url } });
     browser = await launchBrowser();
     const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });

@@ -22,7 +22,7 @@ afterAll(async () => {
   openai.close();
 });
 
-test("store off: another key's follow-up, item reference, GET, input_items and DELETE of an OpenAI response are refused, nothing sent upstream", async () => {
+test("store off: another key's follow-up, item reference, GET, input_items, DELETE and cancel of an OpenAI response are refused, nothing sent upstream", async () => {
   await checkOwnerKept(gw, openai, (await createClient(gw.ctx, 'someone else')).key);
   await gw.ctx.responseStore.flush();
   const rows = await gw.ctx.store.all<{ forwarded: boolean; messages: string }>('SELECT forwarded, messages FROM stored_responses');

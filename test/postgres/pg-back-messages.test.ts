@@ -22,7 +22,8 @@ let gw: GatewayProcess;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gg-pg-back-'));
-  pg = await createProxiedDatabase({ adminPassword: ADMIN_PASSWORD });
+  // Refused connections: each query fails at once (the point is what stderr says, not the connection timeout).
+  pg = await createProxiedDatabase({ adminPassword: ADMIN_PASSWORD, refuse: true });
   gw = await startGatewayProcess({
     cwd: dir, dbPath: join(dir, 'unused.db'), adminPassword: ADMIN_PASSWORD,
     env: { LLM_PROXY__DATABASE__URL: pg.url, LLM_PROXY__INSTANCE_ID: 'pg-back-1', LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' },

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { SQL } from 'bun';
 import { createPgLogSink } from '../../src/logging/pg-log-sink';
-import { api, login, ADMIN_PASSWORD } from '../helpers/admin-harness';
+import { api, dashboardCookie, login, ADMIN_PASSWORD } from '../helpers/admin-harness';
 import { createProxiedDatabase, type ProxiedDatabase } from '../helpers/pg-database';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 
@@ -125,4 +125,22 @@ test('the first /api requests after PostgreSQL went away, before the probe notic
   }
   await until('/health ok again', health, (h) => h.status === 'ok');
   expect((await api(gw, 'GET', '/api/clients', { as: admin })).status).toBe(200);
+}, 60_000);
+
+test('PostgreSQL back: the next /api call and signed-in page are served at once, not told 503 until the next probe', async () => {
+  const admin = await login(gw, 'admin', ADMIN_PASSWORD);
+  const page = await dashboardCookie(gw);
+  pg.proxy.cut();
+  // Marked away by a failed query, as under load.
+  expect((await api(gw, 'GET', '/api/clients', { as: admin })).status).toBe(503);
+  expect(gw.ctx.store.reachable()).toBe(false);
+  pg.proxy.restore();
+  // No wait for the probe (each second): each request asks PostgreSQL again itself.
+  const [apiCall, signIn, dashboard] = await Promise.all([
+    api(gw, 'GET', '/api/clients', { as: admin }),
+    fetch(`${gw.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) }),
+    fetch(`${gw.url}/clients`, { headers: { cookie: page }, redirect: 'manual' }),
+  ]);
+  expect([apiCall.status, signIn.status, dashboard.status]).toEqual([200, 200, 200]);
+  expect(gw.ctx.store.reachable()).toBe(true);
 }, 60_000);

@@ -1,12 +1,14 @@
 /**
  * A PostgreSQL that answers but refuses (no such database, no such role): the start's one line says
- * what to do about it, not "check that the server is up" (it is up: it answered).
+ * what to do about it, not "check that the server is up" (it is up: it answered). And one holding
+ * provider keys, started without the key they were stored under.
  */
 import { expect, test } from 'bun:test';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SQL } from 'bun';
+import { migratePg } from '../../src/db/pg-store';
 import { createTestDatabase, databaseUrl, PG_SERVER_URL } from '../helpers/pg-database';
 
 const MAIN = join(import.meta.dir, '../../src/main.ts');
@@ -59,5 +61,36 @@ test('a user that may not create the tables: the line says it must be allowed to
     await db.drop();
     await admin.unsafe(`DROP ROLE IF EXISTS "${role}"`);
     await admin.close();
+  }
+}, 60_000);
+
+test('no encryption key and no key file, on a database holding a stored provider key: refused in one line naming it (no key generated)', async () => {
+  const db = await createTestDatabase();
+  const cwd = mkdtempSync(join(tmpdir(), 'gg-pg-lost-key-'));
+  try {
+    await migratePg(db.url);
+    const sql = new SQL({ url: db.url, max: 1 });
+    await sql.unsafe("INSERT INTO provider_keys (provider, key_encrypted, key_last4, label, weight, created_at) VALUES ('openai', 'c2VhbGVkLXVuZGVyLWFub3RoZXIta2V5LXh4eHh4eHh4', 'xxxx', 'pool', 1, 0)");
+    await sql.close();
+    const run = async (args: string[] = []) => {
+      const p = Bun.spawn(['bun', MAIN, ...args], {
+        cwd,
+        env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LLM_PROXY__SERVER__HOST: '127.0.0.1', LLM_PROXY__SERVER__PORT: '0', LLM_PROXY__DATABASE__URL: db.url },
+        stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', timeout: 20_000,
+      });
+      const [err, code] = await Promise.all([new Response(p.stderr).text(), p.exited]);
+      return { err, code };
+    };
+    const { err, code } = await run();
+    expect(code).toBe(1);
+    expect(err.trim().split('\n')).toHaveLength(1);
+    expect(err).toContain(`no encryption key for the PostgreSQL database ${db.url}, which holds 1 stored provider key(s)`);
+    expect(err).toContain(`Put back the encryption.key that belongs with this database at ${join(cwd, 'data', 'encryption.key')}, or set LLM_PROXY__ENCRYPTION_KEY`);
+    expect(existsSync(join(cwd, 'data', 'encryption.key'))).toBe(false);
+    // --reset-admin needs no key: it works, and generates none.
+    expect((await run(['--reset-admin'])).code).toBe(0);
+    expect(existsSync(join(cwd, 'data', 'encryption.key'))).toBe(false);
+  } finally {
+    await db.drop();
   }
 }, 60_000);

@@ -13,7 +13,7 @@ afterAll(async () => db?.drop());
 test('--reset-admin on PostgreSQL: admin gets admin123 back with a forced change, token version bumped', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'gg-cli-pg-'));
   const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LLM_PROXY__DATABASE__URL: db.url, LLM_PROXY__ADMIN__PASSWORD: 'chosen-password-1' };
-  const first = Bun.spawnSync(['bun', join(import.meta.dir, '../../src/main.ts'), '--reset-admin'], { cwd, env });
+  const first = Bun.spawnSync(['bun', join(import.meta.dir, '../../src/main.ts'), '--reset-admin'], { cwd, env, timeout: 50_000 });
   expect({ code: first.exitCode, err: first.stderr.toString() }).toEqual({ code: 0, err: expect.any(String) });
   expect(first.stdout.toString()).toContain("user 'admin' in PostgreSQL");
   expect(existsSync(join(cwd, 'data', 'gophergate.db'))).toBe(false);

@@ -37,12 +37,17 @@ afterAll(async () => {
 test('--reset-admin with the instances running: their cached admin session is refused on the next request', async () => {
   const admin = await login(gw, 'admin', ADMIN_PASSWORD);
   expect((await api(gw, 'GET', '/api/auth/me', { as: admin })).status).toBe(200); // cached by the instance
-  const cli = Bun.spawnSync(['bun', join(import.meta.dir, '../../src/main.ts'), '--reset-admin'], {
+  // Not spawnSync: the instance in this process keeps serving (and holding what it holds) meanwhile.
+  const cli = Bun.spawn(['bun', join(import.meta.dir, '../../src/main.ts'), '--reset-admin'], {
     cwd: dir,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LLM_PROXY__DATABASE__URL: db.url, ...redisEnv(prefix) },
+    stdout: 'pipe',
+    stderr: 'pipe',
+    timeout: 50_000,
   });
-  expect({ code: cli.exitCode, err: cli.stderr.toString() }).toEqual({ code: 0, err: '' });
-  expect(cli.stdout.toString()).toContain('Existing admin sessions were signed out');
+  const [code, out, err] = await Promise.all([cli.exited, new Response(cli.stdout).text(), new Response(cli.stderr).text()]);
+  expect({ code, err }).toEqual({ code: 0, err: '' });
+  expect(out).toContain('Existing admin sessions were signed out');
   // The notice travels through Redis: in force within moments (never, before, with this clock).
   expect(await eventually(async () => (await api(gw, 'GET', '/api/auth/me', { as: admin })).status === 401, 3_000)).toBe(true);
 });

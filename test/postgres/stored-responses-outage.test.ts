@@ -19,7 +19,8 @@ let pg: ProxiedDatabase;
 let store: Store;
 let gw: TestGateway;
 beforeAll(async () => {
-  pg = await createProxiedDatabase();
+  // Refused connections: each write fails at once (the point is the bounded queue, not the connection timeout).
+  pg = await createProxiedDatabase({ refuse: true });
   store = openPgStore(pg.url, { max: 2, connectionTimeoutS: 1, probeMs: 100 });
   gw = await startGateway({ env: { LLM_PROXY__DATABASE__URL: pg.url, LLM_PROXY__INSTANCE_ID: 'outage-reads', LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
 }, 60_000);

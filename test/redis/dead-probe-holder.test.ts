@@ -57,7 +57,9 @@ const chat = (gw: TestGateway) =>
   gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }) });
 const stateOn = (gw: TestGateway) => gw.ctx.breakers.list().find((c) => c.key === KEY)?.state ?? 'closed';
 
-test("a half-open circuit whose probe went out on an instance that then died: the others probe after the cool-down", async () => {
+// The two cases wait out their own clocks side by side (test.concurrent): the second uses links
+// and a prefix of its own, none of the cluster.
+test.concurrent("a half-open circuit whose probe went out on an instance that then died: the others probe after the cool-down", async () => {
   for (let i = 0; i < 5; i++) expect((await chat(D)).status).toBe(502);
   expect(await eventually(() => stateOn(A) === 'open', 10_000)).toBe(true);
   expect(await eventually(() => stateOn(A) === 'half_open' && stateOn(D) === 'half_open', COOLDOWN_MS * 3)).toBe(true);
@@ -85,7 +87,7 @@ test("a half-open circuit whose probe went out on an instance that then died: th
   expect(await eventually(async () => (await A.ctx.redis!.send('EXISTS', [probeKey])) === 0, 5_000)).toBe(true);
 });
 
-test("a key's probe claimed by an instance that then died: the hold ends by itself, a survivor probes the key", async () => {
+test.concurrent("a key's probe claimed by an instance that then died: the hold ends by itself, a survivor probes the key", async () => {
   const link = (p: string) => new RedisLink(redis.url, p, TEST_LINK).start();
   const prefix = 'qa-crash-keyprobe:';
   const linkA = link(prefix);

@@ -173,6 +173,23 @@ describe('exact across instances', () => {
     expect(results.filter((r) => r.ok).length).toBe(10);
   });
 
+  test('a period never turns back: an instance whose clock is behind at midnight does not reset the new day', async () => {
+    const ahead = await instance();
+    const behind = await instance();
+    const s = scope({ budgetUsd: 1, period: 'day' });
+    const midnight = Date.parse('2026-03-11T00:00:00Z');
+    await ahead.seedSpend(s, 0, midnight);
+    const a = `new-day-${prefix}`;
+    expect((await ahead.admit({ requestId: a, scopes: [s], worstCostUsd: 0.5, tokens: 0, now: midnight + 1000 })).ok).toBe(true);
+    await ahead.settle(a, { costUsd: 0.4, tokens: 0, at: midnight + 1000 }, midnight + 1000);
+    // The other instance's clock is two seconds behind: still yesterday there.
+    const b = `behind-${prefix}`;
+    expect((await behind.admit({ requestId: b, scopes: [s], worstCostUsd: 0.1, tokens: 0, now: midnight - 1000 })).ok).toBe(true);
+    await behind.settle(b, { costUsd: 0.05, tokens: 0, at: midnight - 1000 }, midnight - 1000);
+    expect(await ahead.spend(s, midnight + 2000)).toBeCloseTo(0.4, 9);
+    expect((await admit(ahead, [s], midnight + 2000, 0.7)).ok).toBe(false);
+  });
+
   test('a budget under parallel load through three instances is never overspent', async () => {
     const nodes = [await instance(), await instance(), await instance()];
     const s = scope({ budgetUsd: 1 });

@@ -23,8 +23,10 @@ const DEAD_AFTER_MS = 2_000;
 /** The instance's beat is in Redis (it beats once on connecting): it is listed, its admits can be freed. */
 const beaten = (link: RedisLink) => eventually(async () => (await link.send('EXISTS', [link.key(`lim:alive:${link.origin}`)])) === 1);
 
+// Its two cases wait out DEAD_AFTER_MS side by side (test.concurrent): each on scopes of its own,
+// neither through the proxy the later cases cut.
 describe('an instance killed (kill -9: no settle, no more heartbeats)', () => {
-  test('its reservations are freed by the others, so its slots come back', async () => {
+  test.concurrent('its reservations are freed by the others, so its slots come back', async () => {
     const mk = async () => {
       const link = new RedisLink(REDIS_URL, prefix, TEST_LINK).start();
       links.push(link);
@@ -43,7 +45,7 @@ describe('an instance killed (kill -9: no settle, no more heartbeats)', () => {
     expect((await admit(alive.c, [s], T0, 0.5)).ok).toBe(true);
   });
 
-  test('killed before its timer ever beat (it crashed within 2 s of connecting): its reservations are freed all the same', async () => {
+  test.concurrent('killed before its timer ever beat (it crashed within 2 s of connecting): its reservations are freed all the same', async () => {
     // Its timer would first beat after a minute: only the beat made when it connects can list it.
     const link = new RedisLink(REDIS_URL, prefix, TEST_LINK).start();
     links.push(link);
@@ -221,6 +223,24 @@ describe('Redis cut and restored', () => {
     await a.settle(running, { costUsd: 0.2, tokens: 0, at: T0 }, T0 + 2);
     expect((await admit(a, [s], T0 + 3, 0.5)).ok).toBe(true);
     expect(await admit(a, [s], T0 + 4, 0.5)).toMatchObject({ ok: false, reason: 'budget' });
+  });
+
+  test('open: the requests an instance admitted through Redis and still runs hold their max_parallel slots while cut', async () => {
+    const a = await instance('open', proxy.url, randomPrefix());
+    const s = scope({ maxParallel: 3 });
+    const running = [`par-a-${prefix}`, `par-b-${prefix}`];
+    for (const id of running) expect((await a.admit({ requestId: id, scopes: [s], worstCostUsd: 0, tokens: 0, now: T0 })).ok).toBe(true);
+    proxy.cut();
+    await eventually(() => !(a as any).link.isUp());
+    // Two still run: one more slot (before, three more: five at once under a limit of 3).
+    expect((await admit(a, [s], T0 + 1)).ok).toBe(true);
+    const refused = await admit(a, [s], T0 + 2);
+    expect(refused).toMatchObject({ ok: false, reason: 'parallel' });
+    expect(!refused.ok && refused.scope.maxParallel).toBe(3);
+    // One of them ends: its slot is free again.
+    await a.settle(running[0]!, { costUsd: 0, tokens: 0, at: T0 }, T0 + 3);
+    expect((await admit(a, [s], T0 + 4)).ok).toBe(true);
+    expect(await admit(a, [s], T0 + 5)).toMatchObject({ ok: false, reason: 'parallel' });
   });
 
   test('closed: limited keys are refused with 503 while cut; exact again after', async () => {

@@ -1,7 +1,8 @@
 /**
  * LimitCounters.coverTry on the Redis counters (redis-limit-grow-script.ts): a request whose try the
  * provider billed grows its reservation by one try where every budget of its key and team has the
- * room, seen by every instance at once; a refusal changes nothing; Redis cut off refuses it.
+ * room, seen by every instance at once; a refusal changes nothing; Redis cut off refuses it. A
+ * request admitted and grown from the own counters while cut off carries its tries into Redis.
  */
 import { expect, test } from 'bun:test';
 import { T0, useRedisCounters } from './redis-limit-counters-rig';
@@ -46,4 +47,25 @@ test('Redis cut off: no other try is granted for a reservation made there (nothi
   expect(await eventually(async () => (await c.coverTry(id, 1, T0)) === false)).toBe(true);
   // Asked for nothing more than the admission holds: granted all the same.
   expect(await c.coverTry(id, 0, T0)).toBe(true);
+});
+
+test('a request admitted and grown by a try while cut off keeps its tries when Redis is back: asked again, nothing more is reserved', async () => {
+  const c = await instance('open', proxy.url, `${prefix}alone:`);
+  const key = scope({ budgetUsd: 10 });
+  await c.seedSpend(key, 0, T0);
+  proxy.cut();
+  expect(await eventually(() => !(c as any).link.isUp())).toBe(true);
+  const id = `cover-local-${prefix}`;
+  expect((await c.admit({ requestId: id, scopes: [key], worstCostUsd: 1, tokens: 0, now: T0 })).ok).toBe(true);
+  // One billed try: granted by the own counters, the reservation now holds two tries ($2).
+  expect(await c.coverTry(id, 1, T0)).toBe(true);
+  proxy.restore();
+  expect(await eventually(async () => (c as any).link.isUp() && (await c.outstanding(key)).reservedUsd > 1.99, 10_000)).toBe(true);
+  // Put back into Redis with its two tries: the same question again grows nothing (it held $4 before).
+  expect(await c.coverTry(id, 1, T0)).toBe(true);
+  expect((await c.outstanding(key)).reservedUsd).toBeCloseTo(2, 9);
+  expect(await c.coverTry(id, 2, T0)).toBe(true);
+  expect((await c.outstanding(key)).reservedUsd).toBeCloseTo(3, 9);
+  expect(await c.settle(id, { costUsd: 2.5, tokens: 0, at: T0 }, T0)).toBe(true);
+  expect((await c.outstanding(key)).reservedUsd).toBeCloseTo(0, 9);
 });

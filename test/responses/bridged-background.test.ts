@@ -273,6 +273,20 @@ describe('BackgroundJobs: finished events held within a size bound', () => {
     expect(jobs.running).toBe(1);
   });
 
+  test('a job forgotten by the bounds is let go at once, not held by its ten-minute timer', async () => {
+    const { BackgroundJobs } = await import('../../src/responses/bridged-background');
+    const jobs = new BackgroundJobs(1000, 50_000);
+    // 60 answers of ~100 KB past a 50 KB bound: each forgets the one before it. Only weak
+    // references to them stay here (the timer that forgets a kept job held it, and its events, 10 min).
+    const gone: WeakRef<object>[] = [];
+    for (let i = 0; i < 60; i++) gone.push(new WeakRef(await finish(jobs, `resp_${i}`, 100, 1000)));
+    expect(jobs.held.jobs).toBe(1);
+    await Bun.sleep(0);
+    Bun.gc(true);
+    // The collector scans the stack conservatively, so one or two may linger; before, all 59 did.
+    expect(gone.slice(0, -1).filter((r) => r.deref() !== undefined).length).toBeLessThan(10);
+  });
+
   test('one finished job over the bound alone is kept; the sizes follow what is forgotten', async () => {
     const { BackgroundJobs } = await import('../../src/responses/bridged-background');
     const jobs = new BackgroundJobs(1000, 50_000);

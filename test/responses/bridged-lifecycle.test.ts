@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, test } from 'bun:test';
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type OpenAI from 'openai';
 import { okCompletion, readChunks, sseResponse, startFakeUpstream, type FakeHandler } from '../helpers/fake-upstream';
 import { apiError, providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
@@ -6,8 +6,12 @@ import { schemaErrors } from './openai-schema';
 
 /**
  * A bridged response's life as OpenAI shows one: retrievable while it streams (`in_progress`),
- * then as it ended; a stream the client left ends `cancelled`, never in progress for ever.
+ * then as it ended; a stream the client left ends `cancelled`, never in progress for ever, and is
+ * stored with the usage its log row bills (the row is the truth), never `usage: null` beside a
+ * billed row: the estimate of the prompt and what was delivered when the upstream reported nothing
+ * yet (DeepSeek counts at the end), the upstream's counts when it reported as it went (Gemini).
  */
+setDefaultTimeout(20_000);
 const CHUNKS = readChunks('deepseek', 'text.chunks.txt');
 let answer: FakeHandler = () => sseResponse([...CHUNKS, '[DONE]']);
 const deepseek = startFakeUpstream((req, rec, fake) => answer(req, rec, fake));
@@ -21,7 +25,7 @@ useGateway(
     client = g.openai();
     other = g.openai(g.addClient('another key').key);
   },
-  { env: providerEnv('deepseek', deepseek.url, { LLM_PROXY__PROVIDERS__DEEPSEEK__API_KEY: 'sk-test-deepseek' }) },
+  { env: { ...providerEnv('deepseek', deepseek.url, { LLM_PROXY__PROVIDERS__DEEPSEEK__API_KEY: 'sk-test-deepseek' }), ...providerEnv('gemini', deepseek.url) } },
 );
 afterAll(() => deepseek.close());
 
@@ -95,4 +99,45 @@ describe('a bridged response while it streams', () => {
     for await (const e of stream) if (e.type === 'response.created') id = e.response.id;
     expect((await apiError(client.responses.retrieve(id))).status).toBe(404);
   });
+});
+
+/** Streams, leaves at the first text delta, and returns the stored response once it ended, with the row. */
+async function leaveEarly(model: string, chunks: string[]) {
+  answer = () => sseResponse(chunks, { hangAfter: 2, onAbort: () => deepseek.noteAbort() });
+  const aborts = deepseek.aborts;
+  const { data: stream, response } = await client.responses.create({ model, input: 'How many r are in strawberry?', stream: true }).withResponse();
+  let id = '';
+  for await (const e of stream) {
+    if (e.type === 'response.created') id = e.response.id;
+    if (e.type === 'response.output_text.delta' || e.type === 'response.reasoning_text.delta') break; // leaves
+  }
+  await deepseek.waitForAbort(aborts + 1);
+  const row = await gw.waitForRow(response);
+  let stored: any;
+  for (let i = 0; i < 300; i++) {
+    stored = await client.responses.retrieve(id);
+    if (stored.status !== 'in_progress' && stored.usage) break;
+    await Bun.sleep(10);
+  }
+  return { stored, row };
+}
+
+const asRow = (u: any) => ({
+  promptTokens: u?.input_tokens, cachedTokens: u?.input_tokens_details?.cached_tokens,
+  completionTokens: u?.output_tokens, reasoningTokens: u?.output_tokens_details?.reasoning_tokens,
+});
+
+test('a stream the client left, no usage reported yet (DeepSeek): the stored response carries the estimate its row bills', async () => {
+  const { stored, row } = await leaveEarly('deepseek/deepseek-reasoner', [...readChunks('deepseek', 'text.chunks.txt'), '[DONE]']);
+  expect(stored.status).toBe('cancelled');
+  expect(row.promptTokens).toBeGreaterThan(0);
+  expect(asRow(stored.usage)).toEqual({ promptTokens: row.promptTokens, cachedTokens: row.cachedTokens, completionTokens: row.completionTokens, reasoningTokens: row.reasoningTokens });
+  expect(stored.usage.total_tokens).toBe(row.promptTokens! + row.completionTokens!);
+});
+
+test("a stream the client left, usage reported as it went (Gemini): the stored response carries the upstream's counts its row bills", async () => {
+  const { stored, row } = await leaveEarly('gemini/gemini-2.5-flash', readChunks('gemini', 'text.chunks.txt'));
+  expect(stored.status).toBe('cancelled');
+  expect(row.promptTokens).toBe(2107);
+  expect(asRow(stored.usage)).toEqual({ promptTokens: row.promptTokens, cachedTokens: row.cachedTokens, completionTokens: row.completionTokens, reasoningTokens: row.reasoningTokens });
 });

@@ -29,7 +29,7 @@ export function startHoldingOpenAI() {
 
 export const storeOffEnv = (openaiUrl: string) => ({ ...providerEnv('openai', `${openaiUrl}/v1`), LLM_PROXY__RESPONSES__STORE: 'false' });
 
-/** Another key (`otherKey`) gets none of `gw`'s first key's OpenAI responses, whole or streamed; the maker keeps them. */
+/** Another key (`otherKey`) gets none of `gw`'s first key's OpenAI responses, whole or streamed (nor cancels them); the maker keeps them. */
 export async function checkOwnerKept(gw: TestGateway, openai: ReturnType<typeof startHoldingOpenAI>, otherKey: string): Promise<void> {
   const other = gw.openai(otherKey);
   const refused = async (id: string) => {
@@ -41,6 +41,7 @@ export async function checkOwnerKept(gw: TestGateway, openai: ReturnType<typeof 
     expect((await apiError(other.responses.retrieve(id))).status).toBe(404);
     expect((await apiError(other.responses.inputItems.list(id))).status).toBe(404);
     expect((await apiError(other.responses.delete(id))).status).toBe(404);
+    expect((await apiError(other.responses.cancel(id))).status).toBe(404);
     expect(openai.requests.length).toBe(n);
     // Each refusal left its one row, the other key's.
     expect(await gw.waitForRow(follow)).toMatchObject({ endpoint: 'responses', status: 400, errorType: 'previous_response_not_found' });

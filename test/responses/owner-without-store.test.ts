@@ -16,7 +16,7 @@ afterAll(async () => {
   openai.close();
 });
 
-test("store off: another key's follow-up, item reference, GET, input_items and DELETE of an OpenAI response are refused, nothing sent upstream", async () => {
+test("store off: another key's follow-up, item reference, GET, input_items, DELETE and cancel of an OpenAI response are refused, nothing sent upstream", async () => {
   await checkOwnerKept(gw, openai, gw.addClient('someone else').key);
 });
 

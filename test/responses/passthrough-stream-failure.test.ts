@@ -2,10 +2,11 @@
  * A /v1/responses stream passed through to OpenAI that OpenAI ends with its own failure (an
  * `error` event, or `response.failed`) is relayed as it came, and its one log row says it
  * failed (not 200): usage summaries count it as an error, and a server-side failure counts
- * against the model's circuit. Real gateway, fake OpenAI on loopback, rows by request id.
+ * against the model's circuit. A stream of unnamed events cut short still bills what it delivered.
+ * Real gateway, fake OpenAI on loopback, rows by request id.
  */
 import { afterAll, beforeAll, beforeEach, expect, test } from 'bun:test';
-import { sseEventsResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { readChunks, sseEventsResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
 let openai: FakeUpstream;
@@ -49,4 +50,17 @@ test('response.failed with an error of the request\'s own: the row says so, no c
   const row = await gw.waitForRow(res);
   expect(row).toMatchObject({ status: 400, errorType: 'invalid_prompt', promptTokens: 7 });
   expect(gw.ctx.breakers.list()).toEqual([]);
+});
+
+test('a stream of data lines alone (no `event:` names) cut before its terminal event: billed the prompt and the text it delivered', async () => {
+  // OpenAI's recorded stream without its last event (response.completed), each event unnamed, as some OpenAI-compatible servers send them.
+  const data = readChunks('responses', 'openai-response-stream.chunks.txt').slice(0, -1);
+  openai.handler = () => sseEventsResponse(data.map((d) => ({ data: d })));
+  const res = await post();
+  expect(await res.text()).toContain('"type":"response.output_text.delta"');
+  const row = await gw.waitForRow(res);
+  expect(row).toMatchObject({ status: 502, estimated: true });
+  expect(row.promptTokens).toBeGreaterThan(0);
+  expect(row.completionTokens).toBeGreaterThan(0);
+  expect(row.costUsd).toBeGreaterThan(0);
 });

@@ -152,6 +152,21 @@ describe('POST /v1/responses, groups and errors', () => {
     expect(gemini.requests.length).toBe(before);
   });
 
+  test("a conversation or prompt template (objects of OpenAI's project): a group goes to its OpenAI target, whichever its strategy put first; a bridged model alone refuses it naming the field, nothing sent", async () => {
+    replies['openai /v1/responses'] = async () => rawJsonResponse(await fixture('openai-response.json'));
+    const before = deepseek.requests.length;
+    // fast-flow: its heuristic puts deepseek-v4-flash before gpt-5.4-nano for a short prompt.
+    for (const extra of [{ conversation: 'conv_68f0a1' }, { prompt: { id: 'pmpt_68f0a1', version: '2' } }]) {
+      const res = await client.responses.create({ model: 'fast-flow', input: 'Hi', ...extra }).withResponse();
+      expect(res.response.headers.get('x-gophergate-provider')).toBe('openai');
+      expect(openai.requests.at(-1)!.body).toMatchObject({ model: 'gpt-5.4-nano', ...extra });
+      expect(res.data.output_text).toBe('Hi! How can I help?');
+      const alone = await apiError(client.responses.create({ model: 'deepseek-chat', input: 'Hi', ...extra }));
+      expect([alone.status, alone.param, alone.code]).toEqual([400, Object.keys(extra)[0], 'unsupported_parameter']);
+    }
+    expect(deepseek.requests.length).toBe(before);
+  });
+
   test("a tools list that is not one, or an entry that is not a typed object, is a 400 naming it on every model, one row each, nothing sent (OpenAI was sent `{}`; a null entry was 'the built-in tool undefined')", async () => {
     const sent = [openai.requests.length, deepseek.requests.length];
     const cases: [unknown, string][] = [

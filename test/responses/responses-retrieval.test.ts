@@ -178,10 +178,14 @@ describe('stored responses, bridged (mock provider)', () => {
     expect((await apiError(client.responses.retrieve(created.id))).status).toBe(404);
     expect((await apiError(client.responses.retrieve('resp_nope'))).status).toBe(404);
     const kept = await client.responses.create({ model: 'mock/echo', input: 'kept' });
-    for (const q of ['?limit=0', '?limit=101', '?order=sideways', '?after=msg_unknown']) {
+    // `limit` in plain decimal digits only: Number() would read `1e1` as 10, `0x10` as 16, ` 5` and `` as 5 and 0.
+    const limits = ['0', '101', 'abc', '1e1', '0x10', '%205', '', '-1', '1.5', '99999999999999999999'].map((v) => [`?limit=${v}`, 'limit']);
+    for (const [q, param] of [...limits, ['?order=sideways', 'order'], ['?after=msg_unknown', 'after']]) {
       const res = await gw.fetch(`/v1/responses/${kept.id}/input_items${q}`);
-      expect(res.status).toBe(400);
-      expect(schemaErrors('ErrorResponse', await res.json())).toEqual([]);
+      expect([q, res.status]).toEqual([q, 400]);
+      const body = await res.json();
+      expect(schemaErrors('ErrorResponse', body)).toEqual([]);
+      expect(body.error.param).toBe(param);
     }
     expect((await gw.fetch(`/v1/responses/${kept.id}`, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
   });

@@ -4,6 +4,7 @@
  * fixture readers and event checks their tests use.
  */
 import { afterAll, expect } from 'bun:test';
+import type OpenAI from 'openai';
 import { EVENT_SCHEMAS, schemaErrors } from './openai-schema';
 import { fixtureText, jsonResponse, sseEventsResponse as sse, startFakeUpstream, type RecordedRequest } from '../helpers/fake-upstream';
 import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
@@ -41,4 +42,14 @@ export function expectValidEvents(events: any[]) {
     expect(e.sequence_number).toBe(i);
     expect(schemaErrors(EVENT_SCHEMAS[e.type]!, e)).toEqual([]);
   });
+}
+
+/** The gateway with `env`, its client key's SDK (`client`) and another key's (`other`), filled once it listens. */
+export function useOwnerAndOther(env: Record<string, string>) {
+  const rig = {} as { gw: TestGateway; client: OpenAI; other: OpenAI };
+  useGateway(
+    (gw) => Object.assign(rig, { gw, client: gw.openai(), other: gw.openai(gw.addClient('another key').key) }),
+    { env },
+  );
+  return rig;
 }

@@ -106,7 +106,13 @@ describe('health and availability', () => {
   });
   test('disabled providers and models are not candidates', () => {
     const s2 = makeSnapshot({ disabledProviders: ['grok'] });
-    expect(ids(resolveRoute('heavy-logic', textOf('hi'), s2, allHealthy))).toEqual(['kimi-k2.6', 'deepseek-v4-pro']);
+    const d2 = resolveRoute('heavy-logic', textOf('hi'), s2, allHealthy);
+    expect(ids(d2)).toEqual(['kimi-k2.6', 'deepseek-v4-pro']);
+    // The reason names the pick and that it led nowhere, so it agrees with the route taken.
+    expect(route(d2)).toBe('heavy-logic>kimi-k2.6');
+    expect(d2.reason).toBe('heavy-logic: heuristic: no rule matched -> grok-4.3 (no enabled model there: next in fallback order)');
+    // An enabled pick says nothing more.
+    expect(resolveRoute('heavy-logic', textOf('hi'), makeSnapshot(), allHealthy).reason).toBe('heavy-logic: heuristic: no rule matched -> grok-4.3');
     const s3 = makeSnapshot({ models: [model('a', 'openai', false)], groups: [group('g', ['a', 'missing'])] });
     const e = thrown(() => resolveRoute('g', textOf('hi'), s3, allHealthy));
     expect(e.status).toBe(503);

@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { eq } from 'drizzle-orm';
 import { modelGroups } from '../../src/db/schema';
 import { createBreakerRegistry } from '../../src/routing/circuit-breaker';
-import { jsonResponse, replay, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
+import { jsonResponse, replay, sseResponse, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
 import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { answer, completion, useRoutingFakes, type P } from './routing-fakes';
 import { limitedClient } from '../limits/limits-helpers';
@@ -143,8 +143,9 @@ describe('fallback through HTTP', () => {
     ]);
   });
 
-  test('a stream falls back the same way before any byte reached the client', async () => {
-    fakes.grok.handler = fail500;
+  /** heavy-logic streamed while grok fails as `grok` says and kimi answers: the text read, and the answer. */
+  const streamFromKimi = async (grok: FakeHandler) => {
+    fakes.grok.handler = grok;
     fakes.moonshot.handler = replay('usage', 'moonshot-stream-choice-usage.chunks.txt');
     const { data: stream, response } = await gw
       .openai()
@@ -154,10 +155,30 @@ describe('fallback through HTTP', () => {
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
     expect(text).toBe('Hello');
     expect(response.headers.get('x-gophergate-route')).toBe('heavy-logic>kimi-k2.6');
+    return response;
+  };
+
+  test('a stream falls back the same way before any byte reached the client', async () => {
+    const response = await streamFromKimi(fail500);
     expect(fakes.grok.requests).toHaveLength(1);
     const row = await gw.waitForRow(response);
     expect(row).toMatchObject({ status: 200, stream: true, provider: 'moonshot', route: 'heavy-logic>kimi-k2.6' });
   });
+
+  // A stream of no chunk at all ("data: [DONE]" alone, or events none of which is a chunk) is no
+  // answer: the client's SDK would read an empty reply with a 200. Nothing reached the client, so the
+  // group's next target answers instead, as for a stream that closed with nothing.
+  for (const [name, events] of [['[DONE] alone', ['[DONE]']], ['only events that are not JSON', ['not json', '[DONE]']]] as const)
+    test(`a stream of ${name} falls back before any byte reached the client`, async () => {
+      const response = await streamFromKimi(() => sseResponse([...events]));
+      const row = await gw.waitForRow(response);
+      expect(row).toMatchObject({ status: 200, provider: 'moonshot' });
+      expect(JSON.parse(row.attempts!)[0]).toMatchObject({ provider: 'grok', status: 502, error: 'grok stream ended before its first chunk' });
+      // Named directly (no target left): a clean error, not an empty 200.
+      const direct = await apiError(gw.openai().chat.completions.create({ model: 'grok-4.3', stream: true, messages: [{ role: 'user', content: 'hello' }] }));
+      expect([direct.status, direct.code]).toEqual([502, 'upstream_error']);
+      expect(direct.message).toContain('grok stream ended before its first chunk');
+    });
 
   test('after repeated failures the open circuit is skipped without a call', async () => {
     fakes.grok.handler = fail500;

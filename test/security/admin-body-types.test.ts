@@ -55,9 +55,23 @@ describe('/api bodies that are not plain JSON', () => {
     expect(teams.data.map((t: { name: string }) => t.name)).not.toContain('gz-team');
   });
 
+  test('a body declared as UTF-16 or UTF-32 is a 400 invalid_encoding saying so, and nothing changes', async () => {
+    for (const charset of ['utf-16', 'UTF-16BE', '"utf-32"']) {
+      const r = await send('POST', '/api/teams', { 'content-type': `application/json; charset=${charset}` }, Buffer.from('{"name":"u16-team"}', 'utf16le'));
+      const b = await json(r);
+      expect({ charset, status: r.status, code: b.error?.code }).toEqual({ charset, status: 400, code: 'invalid_encoding' });
+      expect(b.error.message).toContain('send it as UTF-8');
+    }
+    const teams = await json(await api(gw, 'GET', '/api/teams', { as: admin }));
+    expect(teams.data.map((t: { name: string }) => t.name)).not.toContain('u16-team');
+  });
+
   test('JSON (also with a charset or a +json type) and bodiless calls still work', async () => {
     const a = await send('POST', '/api/teams', { 'content-type': 'application/json; charset=utf-8' }, '{"name":"json-team"}');
     expect(a.status).toBe(201);
+    // Java's HttpClient labels bodies ISO-8859-1 by default: ASCII JSON so labelled is read as it is.
+    const latin = await send('POST', '/api/teams', { 'content-type': 'application/json; charset=ISO-8859-1' }, '{"name":"json-team-latin"}');
+    expect(latin.status).toBe(201);
     const b = await send('POST', '/api/teams', { 'content-type': 'application/merge-patch+json' }, '{"name":"json-team-2"}');
     expect(b.status).toBe(201);
     // No content type at all (fetch adds none for bytes): read as the JSON it is.

@@ -80,15 +80,17 @@ test("Responses pass-through to xAI (events re-framed for its ids): its error ev
 
 test("Messages pass-through: Anthropic's error event after the first bytes echoing the key", async () => {
   const start = `event: message_start\ndata: ${JSON.stringify({ type: 'message_start', message: { id: 'msg_echo', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 5, output_tokens: 1 } } })}\n\n`;
+  const block = `event: content_block_start\ndata: ${JSON.stringify({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } })}\n\n`;
   const error = `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message: echo(ANTHROPIC_KEY) } })}\n\n`;
-  // The error is sent only once the client has read message_start: it comes after the first bytes went out.
+  // The error is sent only once the client has read message_start (held until content_block_start):
+  // it comes after the first bytes went out.
   let firstRead!: () => void;
   const read = new Promise<void>((r) => (firstRead = r));
   anthropic.handler = () => {
     let step = 0;
     const body = new ReadableStream<Uint8Array>({
       async pull(c) {
-        if (step === 0) c.enqueue(new TextEncoder().encode(start));
+        if (step === 0) c.enqueue(new TextEncoder().encode(start + block));
         else if (step === 1) {
           await read;
           c.enqueue(new TextEncoder().encode(error));

@@ -1,5 +1,5 @@
 /**
- * A provider key an upstream echoes back re-encoded (other case, spaced out, base64) never
+ * A provider key an upstream echoes back re-encoded (other case, spaced out, base64) or in part never
  * reaches a client, a log row or the monitor.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
@@ -21,6 +21,9 @@ const FORMS: Record<string, string> = {
   base64: b64(KEY),
   'base64 inside a longer string': b64(`Authorization: Bearer ${KEY}; more`),
   'base64url, shifted by one byte': Buffer.from(`x${KEY}`).toString('base64url'),
+  // An upstream that names the key without its `sk-` prefix, or cut at both ends.
+  'without its prefix': KEY.slice(8),
+  'a stretch from its middle': KEY.slice(6, -3),
 };
 /** Pieces that must not appear anywhere: the key's distinctive tail in every form. */
 const leaks = (text: string) => {

@@ -3,8 +3,9 @@
  * (cache-billing-rig.ts): Gemini's tool-use prompt tokens (toolUsePromptTokenCount, outside
  * promptTokenCount, billed as input), Moonshot and xAI answers translated for /v1/messages,
  * DeepSeek and Gemini bridged to /v1/responses, a Responses stream that ends `response.incomplete`,
- * and Anthropic streams whose message_delta carries only the output (older API versions) or a
- * cumulative prompt count grown by a server tool's second sampling step.
+ * Anthropic streams whose message_delta carries only the output (older API versions) or a
+ * cumulative prompt count grown by a server tool's second sampling step, and gemini-2.5-pro's
+ * long-context tier reached only with its cached tokens counted, on the translated paths.
  */
 import type { TestGateway } from '../helpers/start-gateway';
 import { sseEventsResponse, sseResponse } from '../helpers/fake-upstream';
@@ -58,6 +59,15 @@ const anthropicGrown = anthropicEvents([
   { type: 'message_stop' },
 ]);
 const anthropicGrownRow = { promptTokens: 5512, cachedTokens: 500, cacheWriteTokens: 3000, completionTokens: 40, costUsd: (2012 * 3 + 500 * 0.3 + 1000 * 3.75 + 2000 * 6 + 40 * 15) / M + 0.01 };
+
+/**
+ * gemini-2.5-pro, 190,000 uncached + 20,000 cached prompt tokens: the prompt (cached included) is
+ * over the 200k tier, so every token bills at the tier (input 2.5, cached 0.25, output 15), though
+ * the uncached part alone is under it; 1,500 answer + 500 thinking tokens.
+ */
+const geminiLongUsage = { promptTokenCount: 210_000, cachedContentTokenCount: 20_000, candidatesTokenCount: 1_500, thoughtsTokenCount: 500, totalTokenCount: 212_000 };
+const geminiLong = { candidates: [{ content: { parts: [{ text: 'Summary.' }], role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata: geminiLongUsage, modelVersion: 'gemini-2.5-pro' };
+const geminiLongRow = { promptTokens: 210_000, cachedTokens: 20_000, completionTokens: 2_000, reasoningTokens: 500, costUsd: (190_000 * 2.5 + 20_000 * 0.25 + 2_000 * 15) / M };
 
 const o4Response = fixture('openai-responses.json');
 const o4Row = { promptTokens: 1536, cachedTokens: 1280, completionTokens: 212, reasoningTokens: 192, costUsd: (256 * 1.1 + 1280 * 0.275 + 212 * 4.4) / M };
@@ -123,6 +133,20 @@ const CASES: Case[] = [
     ]),
     path: '/v1/chat/completions', body: chat('deepseek-chat', true),
     row: deepseekRow, usage: async (r) => chatStreamUsage(await ssePayloads(r)), clientUsage: chatUsage(1516, 1472, 23, 0),
+  },
+  {
+    name: 'gemini-2.5-pro through /v1/messages stream, over the long-context tier only with its cached tokens: the tier, input_tokens without them',
+    reply: () => sseResponse([
+      JSON.stringify({ candidates: [{ content: { parts: [{ text: 'Sum' }], role: 'model' }, index: 0 }], usageMetadata: { promptTokenCount: 210_000, cachedContentTokenCount: 20_000, totalTokenCount: 210_000 }, modelVersion: 'gemini-2.5-pro' }),
+      JSON.stringify(geminiLong),
+    ]),
+    path: '/v1/messages', body: messages('gemini-2.5-pro', true),
+    row: geminiLongRow, usage: async (r) => messagesStreamUsage(await ssePayloads(r)), clientUsage: anthropicClientUsage(190_000, 20_000, 0, 2_000, 500),
+  },
+  {
+    name: 'gemini-2.5-pro through /v1/responses (bridged) JSON, over the long-context tier only with its cached tokens: the tier',
+    reply: json(geminiLong), path: '/v1/responses', body: responses('gemini-2.5-pro'),
+    row: geminiLongRow, usage: jsonUsage, clientUsage: responsesUsage(210_000, 20_000, 2_000, 500),
   },
   {
     name: 'openai /v1/responses passthrough stream ending response.incomplete: its usage billed, not an estimate',

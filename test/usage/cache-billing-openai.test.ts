@@ -11,6 +11,7 @@
 import { expect, test } from 'bun:test';
 import { sseEventsResponse } from '../helpers/fake-upstream';
 import type { TestGateway } from '../helpers/start-gateway';
+import { genaiPriceRow } from '../../src/db/seed/model-prices';
 import { chunks, fixture } from './load-fixture';
 import {
   anthropicClientUsage, chat, chatChunks, chatStreamUsage, chatUsage, describeBillingCases, json, jsonUsage, M, messages, messagesStreamUsage, o3,
@@ -63,6 +64,20 @@ test('each seeded priority multiplier turns the standard prices into OpenAI\'s l
   for (const [id, listed] of Object.entries(PRIORITY_LISTED)) {
     const p = models.get(id)!.prices;
     const got = [p.input, p.cachedInput!, p.output].map((x) => x * p.priorityMultiplier!);
+    for (let i = 0; i < 3; i++) expect({ id, i, price: got[i] }).toEqual({ id, i, price: expect.closeTo(listed[i]!, 12) });
+  }
+});
+
+/** OpenAI's listed priority prices of models priced only as pass-through ids (`openai/gpt-5.2`), and of a dated snapshot. */
+const PRIORITY_LISTED_UNSEEDED: Record<string, [number, number, number]> = {
+  'gpt-5.1': [2.5, 0.25, 20], 'gpt-5.2': [3.5, 0.35, 28], 'gpt-5.4': [5, 0.5, 30], 'gpt-5.5': [12.5, 1.25, 75], 'gpt-4.1-nano': [0.2, 0.05, 0.8],
+  'gpt-5-2025-08-07': [2.5, 0.25, 20], 'gpt-5.1-codex': [2.5, 0.25, 20],
+};
+
+test('a pass-through id\'s priority multiplier (by the model genai-prices prices it as) gives OpenAI\'s listed priority prices', () => {
+  for (const [id, listed] of Object.entries(PRIORITY_LISTED_UNSEEDED)) {
+    const row = genaiPriceRow('openai', id, Date.now())!;
+    const got = [row.inputPrice, row.cachedInputPrice!, row.outputPrice].map((x) => x * row.priorityPriceMultiplier!);
     for (let i = 0; i < 3; i++) expect({ id, i, price: got[i] }).toEqual({ id, i, price: expect.closeTo(listed[i]!, 12) });
   }
 });

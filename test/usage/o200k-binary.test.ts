@@ -18,13 +18,13 @@ test('a compiled executable counts with its embedded vocabulary, on the token-co
   const args = compileArgs(join(dir, 'build', 'probe'));
   const at = args.indexOf('./src/main.ts');
   args.splice(at, 1, './test/helpers/token-count-probe.ts');
-  const built = Bun.spawnSync(['bun', ...args], { cwd: root, stdout: 'pipe', stderr: 'pipe' });
+  const built = Bun.spawnSync(['bun', ...args], { cwd: root, stdout: 'pipe', stderr: 'pipe', timeout: 110_000 });
   if (built.exitCode !== 0) throw new Error(`build failed:\n${built.stderr.toString()}`);
   // Run from a folder of its own: nothing beside it to read the vocabulary from.
   const alone = mkdtempSync(join(dir, 'run-'));
   copyFileSync(join(dir, 'build', 'probe'), join(alone, 'probe'));
   const texts = ['Hello, world!', 'naïve café – 東京 🚀', "They're here: {\"n\": 12345}", `ab ${'x'.repeat(300)}`];
-  const run = Bun.spawnSync([join(alone, 'probe'), JSON.stringify(texts)], { cwd: alone, env: {}, stdout: 'pipe', stderr: 'pipe' });
+  const run = Bun.spawnSync([join(alone, 'probe'), JSON.stringify(texts)], { cwd: alone, env: {}, stdout: 'pipe', stderr: 'pipe', timeout: 30_000 });
   expect(run.stderr.toString()).toBe('');
   const out = JSON.parse(run.stdout.toString()) as { worker: number[]; direct: number[] };
   const expected = [4, 8, 10, countTokens(`ab ${'x'.repeat(125)}`) + countTokens('x'.repeat(128)) + countTokens('x'.repeat(47))];

@@ -63,22 +63,25 @@ test('responses.create with service_tier priority (passed through to OpenAI): o4
   expect(row.costUsd).toBeCloseTo((256 * 2 + 1280 * 0.5 + 212 * 8) / M, 12);
 });
 
-test('an audio answer from gpt-audio: audio tokens at 32 / 64 $ per 1M, the text at 2.5 / 10', async () => {
-  fake.handler = () => jsonResponse({
-    id: 'chatcmpl-audio', object: 'chat.completion', created: 1, model: 'gpt-audio-2025-08-28',
-    choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: null, audio: { id: 'audio_1', data: 'UklGRg==', expires_at: 2, transcript: 'Hello there.' } }, finish_reason: 'stop' }],
-    usage: {
-      prompt_tokens: 1234, completion_tokens: 532, total_tokens: 1766,
-      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 1000 }, completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 400 },
-    },
+// gpt-audio's audio prices come from genai-prices; gpt-4o-audio-preview's from OpenAI's model page (genai-prices lists its text prices only).
+for (const [model, served, audioIn, audioOut] of [['gpt-audio', 'gpt-audio-2025-08-28', 32, 64], ['openai/gpt-4o-audio-preview', 'gpt-4o-audio-preview-2025-06-03', 40, 80]] as const) {
+  test(`an audio answer from ${model}: audio tokens at ${audioIn} / ${audioOut} $ per 1M, the text at 2.5 / 10`, async () => {
+    fake.handler = () => jsonResponse({
+      id: 'chatcmpl-audio', object: 'chat.completion', created: 1, model: served,
+      choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: null, audio: { id: 'audio_1', data: 'UklGRg==', expires_at: 2, transcript: 'Hello there.' } }, finish_reason: 'stop' }],
+      usage: {
+        prompt_tokens: 1234, completion_tokens: 532, total_tokens: 1766,
+        prompt_tokens_details: { cached_tokens: 0, audio_tokens: 1000 }, completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 400 },
+      },
+    });
+    const { data, response } = await gw.openai().chat.completions.create({
+      model, modalities: ['text', 'audio'], audio: { voice: 'alloy', format: 'wav' },
+      messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'UklGRg==', format: 'wav' } }] }],
+    }).withResponse();
+    expect(data.choices[0]!.message.audio?.transcript).toBe('Hello there.');
+    const row = await gw.waitForRow(response);
+    expect(row).toMatchObject({ model, promptTokens: 1234, completionTokens: 532, estimated: false });
+    // 234 text in * 2.5 + 1000 audio in + 132 text out * 10 + 400 audio out at the audio prices (all as text: 0.008405).
+    expect(row.costUsd).toBeCloseTo((234 * 2.5 + 1000 * audioIn + 132 * 10 + 400 * audioOut) / M, 12);
   });
-  const { data, response } = await gw.openai().chat.completions.create({
-    model: 'gpt-audio', modalities: ['text', 'audio'], audio: { voice: 'alloy', format: 'wav' },
-    messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'UklGRg==', format: 'wav' } }] }],
-  }).withResponse();
-  expect(data.choices[0]!.message.audio?.transcript).toBe('Hello there.');
-  const row = await gw.waitForRow(response);
-  expect(row).toMatchObject({ model: 'gpt-audio', promptTokens: 1234, completionTokens: 532, estimated: false });
-  // 234 text in * 2.5 + 1000 audio in * 32 + 132 text out * 10 + 400 audio out * 64 (all as text: 0.008405).
-  expect(row.costUsd).toBeCloseTo((234 * 2.5 + 1000 * 32 + 132 * 10 + 400 * 64) / M, 12);
-});
+}

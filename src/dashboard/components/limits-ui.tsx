@@ -1,9 +1,9 @@
 /** @jsxImportSource #html */
-import { MAX_COUNT_LIMIT } from '../../admin/limit-fields';
+import { MAX_COUNT_LIMIT, MODELS_FIELD_MAX_CHARS } from '../../admin/limit-fields';
 import type { BudgetPeriod } from '../../limits/limit-types';
 import { FIELD_LABELS } from '../field-labels';
 import { formValue } from '../form-number';
-import { usdCents, usdExact } from '../format';
+import { usdCents, usdExact, utcDateTime } from '../format';
 import { DECIMAL_FIELD } from './ui';
 import { TEAM_CHOICES } from './choices';
 import { utcFieldValue } from '../utc-field';
@@ -16,6 +16,8 @@ export interface LimitValues {
   rpm: number | null;
   tpm: number | null;
   spendUsd: number;
+  /** ISO 8601 UTC when the budget period ends and spend restarts at 0 (the admin API's budget_resets_at); null for `total`. */
+  resetsAt?: string | null;
   /** Keys only. */
   maxParallel?: number | null;
   expiresAt?: string | null;
@@ -26,10 +28,15 @@ const MAX = String(MAX_COUNT_LIMIT);
 const PERIODS: BudgetPeriod[] = ['day', 'week', 'month', 'total'];
 const periodLabel = (p: BudgetPeriod) => (p === 'total' ? 'in total' : p === 'day' ? 'today' : `this ${p}`);
 
-/** Spend of the current period against the budget, as a bar (or the spend alone without a budget). */
-export function BudgetBar(props: { spendUsd: number; budgetUsd: number | null; period: BudgetPeriod }) {
+/** When the period's spend restarts at 0, "resets 2026-12-08 00:00:00 UTC" (none for `total`). */
+function ResetsAt(props: { at?: string | null }) {
+  return props.at ? <span class="budget-resets muted" data-resets-at={props.at}>resets {utcDateTime(Date.parse(props.at))}</span> : '';
+}
+
+/** Spend of the current period against the budget, as a bar (or the spend alone without a budget), and when the period resets. */
+export function BudgetBar(props: { spendUsd: number; budgetUsd: number | null; period: BudgetPeriod; resetsAt?: string | null }) {
   const { spendUsd, budgetUsd, period } = props;
-  if (budgetUsd === null) return <span class="muted small" data-spend={spendUsd.toFixed(6)}>{usdCents(spendUsd)} {periodLabel(period)}</span>;
+  if (budgetUsd === null) return <span class="muted small" data-spend={spendUsd.toFixed(6)}>{usdCents(spendUsd)} {periodLabel(period)}{props.resetsAt ? ' · ' : ''}<ResetsAt at={props.resetsAt} /></span>;
   const ratio = budgetUsd > 0 ? spendUsd / budgetUsd : 1;
   const pct = Math.max(0, Math.min(100, ratio * 100));
   const kind = ratio >= 1 ? 'err' : ratio >= 0.8 ? 'warn' : 'ok';
@@ -40,6 +47,7 @@ export function BudgetBar(props: { spendUsd: number; budgetUsd: number | null; p
         <span style={`width:${pct.toFixed(1)}%`}></span>
       </div>
       <span class="small">{usdCents(spendUsd)} of {usdExact(budgetUsd)} {periodLabel(period)}</span>
+      <ResetsAt at={props.resetsAt} />
     </div>
   );
 }
@@ -76,7 +84,7 @@ export function LimitInputs(props: { v: LimitValues; idPrefix: string; team?: { 
   return (
     <div class="form-grid limits-grid">
       <label for={`${idPrefix}-models`}>{FIELD_LABELS.models}
-        <input id={`${idPrefix}-models`} name="models" value={(v.models ?? []).join(', ')} placeholder="every model" maxlength="5000"
+        <input id={`${idPrefix}-models`} name="models" value={(v.models ?? []).join(', ')} placeholder="every model" maxlength={String(MODELS_FIELD_MAX_CHARS)}
           title="Exact ids, provider/*, group names or *, comma-separated; blank allows every model" />
       </label>
       <label for={`${idPrefix}-budget`}>{FIELD_LABELS.budget_usd}

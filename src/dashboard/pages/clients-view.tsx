@@ -118,7 +118,7 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teamNames: Map<num
       <td class="num">{compactNumber(c.tokens)}</td>
       <td class="num">{usd(c.costUsd)}</td>
       <td class="client-limits">
-        {limits.budgetUsd !== null ? <BudgetBar spendUsd={limits.spendUsd} budgetUsd={limits.budgetUsd} period={limits.budgetPeriod} /> : ''}
+        {limits.budgetUsd !== null ? <BudgetBar spendUsd={limits.spendUsd} budgetUsd={limits.budgetUsd} period={limits.budgetPeriod} resetsAt={limits.resetsAt} /> : ''}
         {editable ? (
           // The summary is the editor's toggle: a separate button would widen the table past a laptop's width.
           <button type="button" class="link-button" title="Edit limits" aria-label="Edit limits" data-opens="limits" x-bind:aria-expanded="!!open.limits" x-on:click="toggle('limits')">

@@ -1,5 +1,5 @@
 /** @jsxImportSource #html */
-import { GROUP_NAME_MAX_CHARS } from '../../admin/groups-service';
+import { GROUP_NAME_MAX_CHARS, PRIMARY_USE_MAX_CHARS } from '../../admin/groups-service';
 import { domIdPart } from '../dom-id';
 import { Card, DECIMAL_FIELD, fieldRefusal, FormErrors, postTo } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
@@ -78,7 +78,7 @@ export function GroupForm(props: { v: GroupFormValues; isNew: boolean; errors?: 
           {message('logic_level')}
         </label>
         <label class="span-2">Primary use
-          <input name="primary_use" value={v.primaryUse} maxlength="200" {...mark('primary_use')} />
+          <input name="primary_use" value={v.primaryUse} maxlength={String(PRIMARY_USE_MAX_CHARS)} {...mark('primary_use')} />
           {message('primary_use')}
         </label>
         <label class="span-3">Targets, in order (one per line: model id, provider/model, or group name; weakest first)

@@ -7,7 +7,7 @@ import { count } from '../format';
 import { BudgetBar, LimitInputs, LimitSummary, ModelNamesWarning, type LimitValues } from '../components/limits-ui';
 
 const valuesOf = (t: TeamView): LimitValues => ({
-  models: t.models, budgetUsd: t.budget_usd, budgetPeriod: t.budget_period, rpm: t.rpm, tpm: t.tpm, spendUsd: t.spend_usd,
+  models: t.models, budgetUsd: t.budget_usd, budgetPeriod: t.budget_period, rpm: t.rpm, tpm: t.tpm, spendUsd: t.spend_usd, resetsAt: t.budget_resets_at,
 });
 const EMPTY: LimitValues = { models: null, budgetUsd: null, budgetPeriod: 'month', rpm: null, tpm: null, spendUsd: 0 };
 
@@ -103,7 +103,7 @@ function TeamRow(props: { t: TeamView; admin: boolean; members: TeamMembers }) {
     <tr>
       <td><strong class="team-name clip" title={t.name} safe>{t.name}</strong></td>
       <td><LimitSummary v={valuesOf(t)} /></td>
-      <td class="team-budget"><BudgetBar spendUsd={t.spend_usd} budgetUsd={t.budget_usd} period={t.budget_period} /></td>
+      <td class="team-budget"><BudgetBar spendUsd={t.spend_usd} budgetUsd={t.budget_usd} period={t.budget_period} resetsAt={t.budget_resets_at} /></td>
       <td class="small team-keys">
         {members.length ? members.map((m, i) => <>{i ? ', ' : ''}<MemberName {...m} /></>) : '—'}
         {more > 0 ? <span class="muted">{` and ${more.toLocaleString('en-US')} more`}</span> : ''}

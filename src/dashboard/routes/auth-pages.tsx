@@ -4,7 +4,7 @@ import { authenticateRequest, type AuthDeps } from '../../auth/authenticate';
 import { changePassword, login, logout, type LoginResult } from '../../auth/login-service';
 import { clearSessionCookie, sessionCookie } from '../../auth/session-cookie';
 import { ApiError } from '../../errors/api-error';
-import { checkSameOrigin } from '../../http/same-origin';
+import { checkDefaultPasswordHost, checkSameOrigin } from '../../http/same-origin';
 import { field, pageGuard, rawField } from '../dash-session';
 import { CHANGE_PASSWORD_ERRORS, ChangePasswordPage, LoginPage } from '../pages/auth-views';
 import { formErrorsInto } from '../page-response';
@@ -39,6 +39,7 @@ export function authPages(deps: AuthDeps) {
       const username = field(body, 'username');
       const address = server?.requestIP(request)?.address ?? 'unknown';
       try {
+        checkDefaultPasswordHost(request, rawField(body, 'password')); // DNS rebinding
         // The same service as POST /api/auth/login: throttling and hashing live there.
         const r = await login(deps, username, rawField(body, 'password'), address);
         return withCookie(redirect(request, r.user.mustChangePassword ? '/change-password' : '/'), cookieFor(r, request));

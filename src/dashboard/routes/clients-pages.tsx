@@ -10,7 +10,7 @@ import { limitInputFromForm } from '../limit-form';
 import { modelNamesWarning } from '../model-names-check';
 import type { AppContext } from '../../context';
 import { usageOfClients } from '../../logging/usage-queries';
-import { adminRoute, attempt, field, pageRoute, pageGuard, idOf } from '../dash-session';
+import { adminRoute, attempt, field, hasField, pageRoute, pageGuard, idOf } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
 import { pageQuery } from '../page-address';
@@ -39,7 +39,7 @@ async function clientsPage(ctx: AppContext, beforeId: number | null): Promise<Cl
       expired: c.expires_at !== null && now >= Date.parse(c.expires_at),
       requests: u?.requests ?? 0, tokens: (u?.prompt_tokens ?? 0) + (u?.completion_tokens ?? 0), costUsd: u?.cost_usd ?? 0,
       limits: {
-        models: c.models, budgetUsd: c.budget_usd, budgetPeriod: c.budget_period, rpm: c.rpm, tpm: c.tpm, spendUsd: c.spend_usd,
+        models: c.models, budgetUsd: c.budget_usd, budgetPeriod: c.budget_period, rpm: c.rpm, tpm: c.tpm, spendUsd: c.spend_usd, resetsAt: c.budget_resets_at,
         maxParallel: c.max_parallel, expiresAt: c.expires_at, teamId: c.team_id,
       },
     };
@@ -58,7 +58,7 @@ async function teamsOfPage(ctx: AppContext, page: ClientsPage): Promise<ClientsT
  */
 async function keyLimitsFromForm(ctx: AppContext, id: number, body: unknown) {
   const input = limitInputFromForm(body, 'client');
-  const hasTeam = body !== null && typeof body === 'object' && 'team' in body;
+  const hasTeam = hasField(body, 'team');
   if (!hasTeam) return input;
   const [current] = await ctx.db.select({ teamId: clients.teamId }).from(clients).where(eq(clients.id, id));
   return { ...input, team_id: await teamIdByName(ctx, field(body, 'team'), 'team', current?.teamId) };

@@ -6,7 +6,7 @@ import type { AppContext } from '../../context';
 import { badRequest } from '../../errors/api-error';
 import { PROVIDER_IDS } from '../../providers/types';
 import { SEEDED_MODEL_IDS } from '../../db/seed/model-prices';
-import { adminRoute, attempt, field, pageRoute, pageGuard, pathParam, rawField } from '../dash-session';
+import { adminRoute, attempt, field, hasField, pageRoute, pageGuard, pathParam, rawField } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { MULTIPLIER_FIELDS } from '../../admin/model-patch-limits';
 import { formNumber } from '../form-number';
@@ -32,8 +32,7 @@ const row = (m: ModelView): ModelRow => ({
 
 /** A price or token field: blank -> null (where allowed), else a number (its range, whole or not, is updateModel's check, the API's). */
 function price(body: unknown, name: string, nullable: boolean): number | null | undefined {
-  const b = (body ?? {}) as Record<string, unknown>;
-  if (!(name in b)) return undefined;
+  if (!hasField(body, name)) return undefined;
   const v = field(body, name);
   if (v === '') {
     if (nullable) return null;
@@ -59,11 +58,10 @@ function tierPatchOf(body: unknown): ModelPatch {
 
 /** The audio/tier editor's fields (it always sends all four): a blank one is null (text prices, standard tier). */
 const AUDIO_TIERS = ['audio_input_price', 'audio_output_price', ...MULTIPLIER_FIELDS] as const;
-const isAudioTiersForm = (body: unknown) => !!body && typeof body === 'object' && AUDIO_TIERS.some((k) => k in body);
+const isAudioTiersForm = (body: unknown) => AUDIO_TIERS.some((k) => hasField(body, k));
 
 function patchOf(body: unknown): ModelPatch {
-  const b = (body ?? {}) as Record<string, unknown>;
-  if ('long_context_threshold' in b) return tierPatchOf(body);
+  if (hasField(body, 'long_context_threshold')) return tierPatchOf(body);
   if (isAudioTiersForm(body)) {
     const patch: ModelPatch = {};
     for (const k of AUDIO_TIERS) {
@@ -73,7 +71,7 @@ function patchOf(body: unknown): ModelPatch {
     return patch;
   }
   const patch: ModelPatch = {};
-  if ('enabled' in b) patch.enabled = onOffField(body, 'enabled');
+  if (hasField(body, 'enabled')) patch.enabled = onOffField(body, 'enabled');
   const set = <K extends keyof ModelPatch>(k: K, v: ModelPatch[K] | undefined) => {
     if (v !== undefined) patch[k] = v;
   };
@@ -90,7 +88,7 @@ function patchOf(body: unknown): ModelPatch {
 /** The row's price fields as sent, to show them again beside a refusal. */
 function typedPrices(body: unknown): Record<string, string> {
   const typed: Record<string, string> = {};
-  for (const k of ROW_PRICES) if (body && typeof body === 'object' && k in body) typed[k] = rawField(body, k);
+  for (const k of ROW_PRICES) if (hasField(body, k)) typed[k] = rawField(body, k);
   return typed;
 }
 
@@ -143,7 +141,7 @@ export function modelsPages(ctx: AppContext) {
       const r = await attempt(() => updateModel(ctx, id, patchOf(body)));
       if (r.ok) return fragment(<ModelRowView m={row(r.value)} admin saved />);
       // The tier editor keeps what was typed: its message goes into its own slot.
-      if (body && typeof body === 'object' && 'long_context_threshold' in body) return formErrorsInto(tierErrorSlot(modelRowId(id)), r);
+      if (hasField(body, 'long_context_threshold')) return formErrorsInto(tierErrorSlot(modelRowId(id)), r);
       if (isAudioTiersForm(body)) return formErrorsInto(audioTiersErrorSlot(modelRowId(id)), r);
       const current = await attempt(() => getModel(ctx, id));
       if (!current.ok) return fragment(<tr><td colspan="10" class="form-error" safe>{current.errors.join(' ')}</td></tr>, current.errors);

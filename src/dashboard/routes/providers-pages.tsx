@@ -5,7 +5,7 @@ import { listProviderKeys } from '../../admin/provider-keys-service';
 import { getProvider, listProviders, setProviderSettings, type ProviderPatch, type ProviderView } from '../../admin/providers-service';
 import type { AppContext } from '../../context';
 import { PROVIDER_CATALOG } from '../../providers/provider-catalog';
-import { adminRoute, attempt, field, pageRoute, pageGuard, rawField } from '../dash-session';
+import { adminRoute, attempt, field, hasField, pageRoute, pageGuard, rawField } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { onOffField } from '../form-on-off';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
@@ -24,11 +24,10 @@ export function card(p: ProviderView, keys?: ProviderCard['keys']): ProviderCard
 
 /** Which of the card's three small forms was sent: each carries only its own field. */
 function patchOf(body: unknown): ProviderPatch {
-  const b = (body ?? {}) as Record<string, unknown>;
   const patch: ProviderPatch = {};
-  if ('enabled' in b) patch.enabled = onOffField(body, 'enabled');
-  if ('base_url' in b) patch.base_url = field(body, 'base_url') || null;
-  if ('api_key' in b) patch.api_key = rawField(body, 'api_key').trim() || null;
+  if (hasField(body, 'enabled')) patch.enabled = onOffField(body, 'enabled');
+  if (hasField(body, 'base_url')) patch.base_url = field(body, 'base_url') || null;
+  if (hasField(body, 'api_key')) patch.api_key = rawField(body, 'api_key').trim() || null;
   return patch;
 }
 

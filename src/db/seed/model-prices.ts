@@ -115,14 +115,35 @@ const PRIORITY_MULTIPLIER: Record<string, number> = {
   'gpt-5.4-mini': 2,
   o3: 1.75,
   'o4-mini': 20 / 11,
+  // Not seeded, priced for a pass-through id (`openai/gpt-5.1`, a dated snapshot, a -codex variant:
+  // looked up by the model genai-prices prices it as): 2.5/0.25/20, 3.5/0.35/28, 5/0.5/30,
+  // 12.5/1.25/75, 0.2/0.05/0.8 against their standard prices.
+  'gpt-5.1': 2,
+  'gpt-5.2': 2,
+  'gpt-5.4': 2,
+  'gpt-5.5': 2.5,
+  'gpt-4.1-nano': 2,
 };
 const FLEX_MULTIPLIER = 0.5;
 
-/** The flex and priority multipliers a seeded model gets (OpenAI's text chat models only). */
-function serviceTierMultipliers(m: SeedModel): { flex: number | null; priority: number | null } {
+/**
+ * The flex and priority multipliers a model gets (OpenAI's text chat models only), by its own id
+ * or the one genai-prices prices it as (`pricedAs`: gpt-5 for gpt-5-2025-08-07 and gpt-5-codex).
+ */
+function serviceTierMultipliers(m: SeedModel, pricedAs: string): { flex: number | null; priority: number | null } {
   if (m.provider !== 'openai' || m.kind !== 'chat' || m.id.startsWith('gpt-audio')) return { flex: null, priority: null };
-  return { flex: FLEX_MULTIPLIER, priority: PRIORITY_MULTIPLIER[m.id] ?? null };
+  return { flex: FLEX_MULTIPLIER, priority: PRIORITY_MULTIPLIER[m.id] ?? PRIORITY_MULTIPLIER[pricedAs] ?? null };
 }
+
+/**
+ * Audio prices (USD per 1M) of OpenAI's audio models that genai-prices lists with their text prices
+ * only, by the id it prices them as (OpenAI's model pages: gpt-4o-audio-preview 40 in / 80 out,
+ * gpt-4o-mini-audio-preview 10 / 20); without them their audio billed at the text prices, 16x short.
+ */
+const OPENAI_AUDIO_PRICE: Record<string, { audioInput: number; audioOutput: number }> = {
+  'gpt-4o-audio-preview': { audioInput: 40, audioOutput: 80 },
+  'gpt-4o-mini-audio-preview': { audioInput: 10, audioOutput: 20 },
+};
 
 /**
  * Anthropic's price multipliers, on every token price (cache reads and writes included), for an
@@ -229,7 +250,24 @@ export function longContextTier(modelId: string, p: ModelPrice): SeedTier | null
   return threshold === undefined ? null : { threshold, ...prices };
 }
 
-function sourcePrice(m: SeedModel, now: number): { price: HandPrice; contextWindow?: number } | null {
+/**
+ * Long-context tiers genai-prices lacks, by its model id (a dated id and its aliases share it).
+ * Claude Sonnet 4 with the context-1m beta bills a prompt over 200K tokens (cache reads and writes
+ * included) at $6 input and $22.50 output, cache reads and writes at their usual multiples of the
+ * input price: Anthropic's pricing page ("Long context pricing") lists it beside Sonnet 4.5, whose
+ * tier genai-prices carries.
+ */
+const MISSING_LONG_CONTEXT: Readonly<Record<string, SeedTier>> = {
+  'claude-sonnet-4-0': { threshold: 200_001, input: 6, cachedInput: 0.6, cacheWrite: 7.5, output: 22.5 },
+};
+
+/** An OpenAI model's audio prices: genai-prices' own, else OPENAI_AUDIO_PRICE's for the model it prices it as. */
+function openAIAudioPrices(p: ReturnType<typeof resolveSourcePrice>, pricedAs: string): Pick<HandPrice, 'audioInput' | 'audioOutput'> {
+  const known = OPENAI_AUDIO_PRICE[pricedAs];
+  return { audioInput: flat(p.input_audio_mtok) ?? known?.audioInput, audioOutput: flat(p.output_audio_mtok) ?? known?.audioOutput };
+}
+
+function sourcePrice(m: SeedModel, now: number): { price: HandPrice; contextWindow?: number; pricedAs: string } | null {
   if (m.provider === 'ollama' || m.provider === 'mock') return null;
   const found = calcPrice({ input_tokens: 0, output_tokens: 0 }, m.id, {
     providerId: SOURCE_PROVIDER[m.provider],
@@ -245,14 +283,15 @@ function sourcePrice(m: SeedModel, now: number): { price: HandPrice; contextWind
   return {
     price: {
       input, cachedInput: flat(p.cache_read_mtok), cacheWrite: flat(p.cache_write_mtok), output, outputImage: flat(p.output_image_mtok),
-      longContext: longContextTier(m.id, p),
+      longContext: longContextTier(m.id, p) ?? MISSING_LONG_CONTEXT[found.model.id] ?? null,
       // Audio tokens are read from OpenAI's usage (prompt and completion) and Gemini's (the prompt's
       // AUDIO modality: usage/gemini-usage.ts); the other providers report none.
-      ...(m.provider === 'openai' ? { audioInput: flat(p.input_audio_mtok), audioOutput: flat(p.output_audio_mtok) } : {}),
+      ...(m.provider === 'openai' ? openAIAudioPrices(p, found.model.id) : {}),
       ...(m.provider === 'gemini' ? { audioInput: flat(p.input_audio_mtok) } : {}),
       timeOfDay: timeOfDay.length ? timeOfDay : null,
     },
     contextWindow: found.model.context_window,
+    pricedAs: found.model.id,
   };
 }
 
@@ -265,7 +304,7 @@ export function seedModelRows(now: number): ModelRow[] {
     const source = sourcePrice(m, now);
     const price = source?.price ?? FALLBACK[m.id];
     if (!price) throw new Error(`seed: no price for ${m.provider}/${m.id}; add it to FALLBACK in model-prices.ts`);
-    return modelRow(m, price, source?.contextWindow ?? handContextWindow(m), now);
+    return modelRow(m, price, source?.contextWindow ?? handContextWindow(m), now, source?.pricedAs);
   });
 }
 
@@ -278,7 +317,7 @@ export function genaiPriceRow(provider: ProviderId, id: string, now: number, kin
   const m: SeedModel = { id, provider, kind };
   try {
     const source = sourcePrice(m, now) ?? sourcePrice({ ...m, kind: 'embedding' }, now);
-    return source ? modelRow(m, source.price, source.contextWindow ?? handContextWindow(m), now) : null;
+    return source ? modelRow(m, source.price, source.contextWindow ?? handContextWindow(m), now, source.pricedAs) : null;
   } catch {
     // Tiers the table cannot hold (longContextTier): unpriced rather than a failed request.
     return null;
@@ -303,10 +342,10 @@ function imageTokenPrices(m: SeedModel, price: HandPrice): { output: number; rea
   return { output: price.outputImage ?? price.output, reasoning: price.outputImage !== undefined ? price.output : null };
 }
 
-function modelRow(m: SeedModel, price: HandPrice, contextWindow: number | null, now: number): FullModelRow {
+function modelRow(m: SeedModel, price: HandPrice, contextWindow: number | null, now: number, pricedAs = m.id): FullModelRow {
   const image = m.kind === 'image';
   const imageTokens = image ? imageTokenPrices(m, price) : null;
-  const tiers = serviceTierMultipliers(m);
+  const tiers = serviceTierMultipliers(m, pricedAs);
   return {
     id: m.id,
     provider: m.provider,

@@ -44,18 +44,27 @@ export function answerNamed(raw: Uint8Array, name: string): Uint8Array {
  */
 export class MessageStartNamer {
   done = false;
-  private held: Uint8Array | null = null;
+  /** The reads of the incomplete first event, joined (and scanned) only once one may end it. */
+  private held: Uint8Array[] = [];
   constructor(private readonly name: string) {}
 
   /** What to send for this read (empty while message_start is incomplete). */
   take(chunk: Uint8Array): Uint8Array {
-    const b = this.held ? concatBytes([this.held, chunk]) : chunk;
-    this.held = null;
+    if (chunk.byteLength === 0) return EMPTY;
+    const last = this.held.at(-1);
+    // A read that cannot end the event only lengthens it: joining and scanning all that is held
+    // again for each read would make one long event (an upstream's endless line) cost quadratic time.
+    if (last !== undefined && !mayEndEvent(last[last.byteLength - 1]!, chunk)) {
+      this.held.push(chunk);
+      return EMPTY;
+    }
+    const b = last !== undefined ? concatBytes([...this.held, chunk]) : chunk;
+    this.held.length = 0;
     for (let at = 0; ; ) {
       const e = nextEvent(b, at);
       if (e === null) {
         // Complete events without data (comments) go on; the incomplete rest waits for its end.
-        this.held = b.subarray(at);
+        if (at < b.byteLength) this.held.push(b.subarray(at));
         return b.subarray(0, at);
       }
       if (e.data === null) {
@@ -73,11 +82,28 @@ export class MessageStartNamer {
 
   /** Bytes still held when the stream ended (an event it ended inside), as they came. */
   rest(): Uint8Array | null {
-    const r = this.held;
-    this.held = null;
-    return r && r.byteLength > 0 ? r : null;
+    const r = this.held.length > 0 ? concatBytes(this.held) : null;
+    this.held.length = 0;
+    return r;
   }
 }
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Whether `chunk`, read after a byte `prev`, may hold the blank line that ends an event: a line
+ * end right after another (LF LF, CR CR, or the LF CR inside CRLF CRLF), or a CR before it (a
+ * CR at the end of a read waits for what follows).
+ */
+function mayEndEvent(prev: number, chunk: Uint8Array): boolean {
+  if (prev === CR) return true;
+  if (prev === LF && (chunk[0] === LF || chunk[0] === CR)) return true;
+  const b = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  return b.indexOf(LF_LF) !== -1 || b.indexOf(CR_CR) !== -1 || b.indexOf(LF_CR) !== -1;
+}
+const LF_LF = Buffer.from('\n\n');
+const CR_CR = Buffer.from('\r\r');
+const LF_CR = Buffer.from('\n\r');
 
 /** The next whole SSE event from `at`: its end (past the blank line) and its first data line's value, or null when it is incomplete. */
 function nextEvent(b: Uint8Array, at: number): { end: number; data: [number, number] | null } | null {

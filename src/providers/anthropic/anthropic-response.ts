@@ -4,7 +4,7 @@ import { toOpenAIUsage, type Usage } from '../../usage/types';
 import type { ChatCallContext } from '../types';
 import type { AnthropicResponse, AnthropicResponseBlock } from './anthropic-wire';
 import { JSON_TOOL } from './json-output';
-import { mapStopReason } from './map-stop-reason';
+import { mapStopReason, pausedTurn } from './map-stop-reason';
 import type { ThinkingBlock } from './thinking-blocks';
 
 /** OpenAI id for a completion, from Anthropic's message id (`msg_…`) when it sent one. */
@@ -57,7 +57,7 @@ export function parseAnthropicResponse(body: unknown, ctx: ChatCallContext): { c
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model: ctx.model,
-    choices: [{ index: 0, message, finish_reason: mapStopReason(res.stop_reason, toolCalls.length > 0), logprobs: null }],
+    choices: [{ index: 0, message, finish_reason: mapStopReason(res.stop_reason, toolCalls.length > 0), logprobs: null, ...pausedTurn(res.stop_reason) }],
   };
   if (usage) completion.usage = toOpenAIUsage(usage);
   return { completion, usage };

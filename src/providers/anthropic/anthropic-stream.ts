@@ -8,7 +8,7 @@ import type { ChatCallContext, StreamTally } from '../types';
 import { streamError } from './anthropic-error';
 import { completionId } from './anthropic-response';
 import { JSON_TOOL } from './json-output';
-import { mapStopReason } from './map-stop-reason';
+import { mapStopReason, pausedTurn } from './map-stop-reason';
 import type { ThinkingBlock } from './thinking-blocks';
 
 type Delta = ChatCompletionChunk.Choice.Delta & { reasoning_content?: string; thinking_blocks?: ThinkingBlock[] };
@@ -27,8 +27,8 @@ type OpenBlock =
 /**
  * Anthropic Messages SSE bytes -> OpenAI `chat.completion.chunk` SSE bytes, event by event:
  * message_start -> the role chunk; text_delta -> content; thinking_delta -> reasoning_content;
- * a thinking block, once its signature_delta arrived and it stopped, -> one `thinking_blocks`
- * delta with the whole block (see thinking-blocks.ts); tool_use start -> a tool call with id and
+ * thinking blocks, once their signature_delta arrived and they stopped, -> one `thinking_blocks`
+ * delta with the whole blocks of that run (see thinking-blocks.ts); tool_use start -> a tool call with id and
  * name, input_json_delta -> its argument pieces; message_delta -> the finish reason, written
  * at message_stop. Usage: message_start holds the prompt counts, message_delta the output
  * count; they are merged. An `error` event (e.g. overloaded_error) throws an UpstreamError once
@@ -48,9 +48,31 @@ function anthropicTranslator(ctx: ChatCallContext, tally: StreamTally, send: Sen
   let toolCalls = 0;
   let stopReason: unknown = null;
   let finished = false;
+  /**
+   * message_start's role chunk, held until the answer says something: Anthropic's 200, message_start
+   * and a ping, then `event: error` (overloaded_error) is then a failure before the first byte, as its
+   * 529 would be (a group's next target; an HTTP error the client's SDK retries), not a failed stream.
+   */
+  let roleOwed = false;
+  /**
+   * Finished thinking blocks (signed or redacted) of the run that opened the turn, sent together as
+   * one `thinking_blocks` delta when the next other block starts (or at message_stop): the OpenAI
+   * SDK's stream helper keeps an extra delta field as its last chunk set it, so blocks sent one per
+   * chunk would reach its final message (and runTools' next turn) as the last block alone.
+   */
+  let heldThinking: ThinkingBlock[] = [];
+  const sendThinking = () => {
+    if (heldThinking.length === 0) return;
+    emit({ thinking_blocks: heldThinking });
+    heldThinking = [];
+  };
 
-  const emit = (delta: Delta, finish: FinishReason = null) => {
-    const chunk: ChatCompletionChunk = { id, object: 'chat.completion.chunk', created, model: ctx.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] };
+  const emit = (delta: Delta, finish: FinishReason = null, extra?: object) => {
+    if (roleOwed) {
+      roleOwed = false;
+      emit({ role: 'assistant', content: '' });
+    }
+    const chunk: ChatCompletionChunk = { id, object: 'chat.completion.chunk', created, model: ctx.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish, ...extra }] };
     send(JSON.stringify(chunk));
   };
   const mergeUsage = (u: unknown) => {
@@ -71,7 +93,7 @@ function anthropicTranslator(ctx: ChatCallContext, tally: StreamTally, send: Sen
         mergeUsage(e.message?.usage);
         // Its output_tokens is a placeholder until message_delta's count arrives.
         if (tally.usage) tally.outputPending = true;
-        emit({ role: 'assistant', content: '' });
+        roleOwed = true;
         break;
       case 'content_block_start':
         onBlockStart(e.index, e.content_block);
@@ -81,7 +103,7 @@ function anthropicTranslator(ctx: ChatCallContext, tally: StreamTally, send: Sen
         break;
       case 'content_block_stop': {
         const b = blocks.get(e.index);
-        if (b?.kind === 'thinking') emit({ thinking_blocks: [{ type: 'thinking', thinking: b.text, signature: b.signature }] });
+        if (b?.kind === 'thinking') heldThinking.push({ type: 'thinking', thinking: b.text, signature: b.signature });
         // A JSON answer whose input came whole in content_block_start (no deltas) still goes out.
         if (b?.kind === 'json' && !b.sent) onText(JSON.stringify(b.start ?? {}));
         // A call without input (a tool that takes no parameters) gets only an empty input_json_delta:
@@ -96,10 +118,11 @@ function anthropicTranslator(ctx: ChatCallContext, tally: StreamTally, send: Sen
         if (typeof e.usage?.output_tokens === 'number') tally.outputPending = false;
         break;
       case 'message_stop': {
+        sendThinking();
         finished = true;
         const finish = mapStopReason(stopReason, toolCalls > 0);
         tally.finishReason = finish;
-        emit({}, finish);
+        emit({}, finish, pausedTurn(stopReason));
         break;
       }
       case 'error':
@@ -109,6 +132,7 @@ function anthropicTranslator(ctx: ChatCallContext, tally: StreamTally, send: Sen
   };
 
   const onBlockStart = (index: number, cb: any) => {
+    if (cb?.type !== 'thinking' && cb?.type !== 'redacted_thinking') sendThinking();
     if (cb?.type === 'text') {
       blocks.set(index, { kind: 'text' });
       if (typeof cb.text === 'string' && cb.text) onText(cb.text);
@@ -116,7 +140,7 @@ function anthropicTranslator(ctx: ChatCallContext, tally: StreamTally, send: Sen
       blocks.set(index, { kind: 'thinking', text: '', signature: typeof cb.signature === 'string' ? cb.signature : '' });
     } else if (cb?.type === 'redacted_thinking' && typeof cb.data === 'string') {
       blocks.set(index, { kind: 'other' });
-      emit({ thinking_blocks: [{ type: 'redacted_thinking', data: cb.data }] });
+      heldThinking.push({ type: 'redacted_thinking', data: cb.data });
     } else if (cb?.type === 'tool_use' && cb.name === JSON_TOOL) {
       blocks.set(index, { kind: 'json', sent: false, start: cb.input });
     } else if (cb?.type === 'tool_use' && typeof cb.name === 'string') {

@@ -25,3 +25,13 @@ export function mapStopReason(reason: unknown, calledTools: boolean): FinishReas
       return calledTools ? 'tool_calls' : 'stop';
   }
 }
+
+/**
+ * The choice's `stop_reason` beside its finish_reason when the turn was paused (`pause_turn`): a
+ * client, and the /v1/responses bridge (response-skeleton.ts finalStatus), tells a pause to continue
+ * from a token cap to raise. vLLM's answers carry a choice-level `stop_reason` too, so chat SDKs
+ * leave it be. Nothing for any other reason: the answer stays OpenAI's shape byte for byte.
+ */
+export function pausedTurn(reason: unknown): { stop_reason: 'pause_turn' } | undefined {
+  return reason === 'pause_turn' ? { stop_reason: 'pause_turn' } : undefined;
+}

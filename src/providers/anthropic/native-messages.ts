@@ -8,6 +8,16 @@ import { dropUnsignedThinking } from './unsigned-thinking';
 import { redactKeyInBytes } from '../../security/redact-key';
 import { anthropicImageType } from './image-media-type';
 import { MessageStartNamer } from './answer-model';
+import { concatBytes } from '../../http/concat-bytes';
+
+const LINE_ENDS = new TextEncoder().encode('\n\n');
+
+/**
+ * The longest the opening message_start and pings are held back (nativeMessagesTransformer): past
+ * it the next read goes out, so a client waiting on a stream that has started is not left silent
+ * (the ping interval of the translated path, message-event-stream.ts).
+ */
+const OPENING_HOLD_MS = 10_000;
 
 /** The API version sent when the client named none (Anthropic's only stable one). */
 const DEFAULT_VERSION = '2023-06-01';
@@ -35,15 +45,27 @@ export function nativeMessagesCall(body: unknown, model: string, settings: Provi
   return { url: `${base}${path}`, method: 'POST', headers, body: JSON.stringify({ ...(dropUnsignedThinking(body) as object), model }) };
 }
 
+/** A stream that ended without message_stop (a failure worth the next target). */
+const incomplete = () => new UpstreamError('anthropic', null, 'Anthropic (anthropic) stream ended before the message was complete.', true);
+
 /**
  * Anthropic's SSE passed through byte for byte (the client gets Anthropic's exact event stream,
  * pings included) while usage is read from message_start and message_delta (merged, later
  * values winning) and the delivered text kept for the log. One change: when the client named
  * the model otherwise than the id sent to Anthropic (a group, `anthropic/…`, an alias),
  * message_start's `message.model` is the client's name (answer-model.ts); once it went out the
- * reads pass through untouched. An `error` event after the first bytes
+ * reads pass through untouched.
+ *
+ * The opening message_start and pings are held back until the answer says something (the first
+ * event of another kind: content_block_start, message_delta, message_stop), or for at most
+ * OPENING_HOLD_MS: Anthropic's 200, message_start, a ping, then `event: error` (overloaded_error),
+ * each in its own read, is then a failure before anything was sent, as the same error sent as an
+ * HTTP status would be (a group's next target; a model named directly answers that status, 529
+ * for an overload). A stream that ends while they are held is such a failure too. Anthropic sends
+ * content_block_start right after message_start, so the client's first byte waits on nothing
+ * more; once the hold ends each read goes out as it came. An `error` event after the first bytes
  * goes out as it came, then throws the UpstreamError that ends the relay, counts against the
- * breaker and is logged; one in the stream's first read is thrown before anything is sent.
+ * breaker and is logged.
  */
 export function nativeMessagesTransformer(ctx: ChatCallContext, tally: StreamTally): Transformer<Uint8Array, Uint8Array> {
   const decoder = new TextDecoder();
@@ -53,20 +75,27 @@ export function nativeMessagesTransformer(ctx: ChatCallContext, tally: StreamTal
   const mergeUsage = (u: unknown) => {
     if (u && typeof u === 'object') tally.usage = mergedUsage(u);
   };
+  /** message_start and pings only so far: held back (see above). */
+  let opening = true;
   const onEvent = (data: string) => {
+    whole = false;
     if (failure || data.trim() === '') return;
     let e: any;
     try {
       e = JSON.parse(data);
     } catch {
+      opening = false;
       return; // passed on as it came; the client's SDK judges it
     }
+    whole = true;
     switch (e?.type) {
       case 'message_start':
         mergeUsage(e.message?.usage);
         // Its output_tokens is a placeholder until message_delta's count arrives.
         if (tally.usage) tally.outputPending = true;
-        break;
+        return;
+      case 'ping':
+        return;
       case 'content_block_delta': {
         const d = e.delta;
         const text = d?.text ?? d?.thinking ?? d?.partial_json;
@@ -83,12 +112,20 @@ export function nativeMessagesTransformer(ctx: ChatCallContext, tally: StreamTal
         break;
       case 'error':
         failure = streamError(data, ctx.apiKey);
-        break;
+        return;
     }
+    opening = false;
   };
   const parser = new SseParser((e) => onEvent(e.data));
   /** Bytes went to the client: from then on a failure is relayed as Anthropic wrote it. */
   let sent = false;
+  /**
+   * The reads of an event not yet whole, held until it is: a stream cut inside one ends with the
+   * relay's error event alone, not glued to the event's first half (which the SDK fails to parse).
+   */
+  const pending: Uint8Array[] = [];
+  /** The last event read was JSON (at the end: whether a last event without its blank line is whole). */
+  let whole = false;
   const asked = (ctx.nativeMessages as { model?: unknown } | undefined)?.model;
   let namer = typeof asked === 'string' && asked !== ctx.model ? new MessageStartNamer(asked) : null;
   const fail = (err: UpstreamError) => {
@@ -99,6 +136,7 @@ export function nativeMessagesTransformer(ctx: ChatCallContext, tally: StreamTal
     transform(chunk, controller) {
       tally.firstByteAt ??= performance.now();
       parser.push(decoder.decode(chunk, { stream: true }));
+      if (opening && performance.now() - tally.firstByteAt >= OPENING_HOLD_MS) opening = false;
       // An error before anything went out (Anthropic's 200 then `event: error` overloaded_error)
       // is a clean failure, as an HTTP error would be: a group goes on to its next target, and a
       // model named directly answers it as an HTTP error (529 for overloaded), which SDKs retry.
@@ -108,6 +146,11 @@ export function nativeMessagesTransformer(ctx: ChatCallContext, tally: StreamTal
         out = namer.take(chunk);
         if (namer.done) namer = null;
       }
+      if (!failure && (opening || !parser.idle())) {
+        if (out.byteLength > 0) pending.push(out);
+        return;
+      }
+      if (pending.length > 0) out = concatBytes([...pending.splice(0), out]);
       // Anthropic's error event goes out as it came, but for the gateway's key should it quote it.
       if (out.byteLength > 0) {
         controller.enqueue(failure ? redactKeyInBytes(out, ctx.apiKey) : out);
@@ -117,14 +160,23 @@ export function nativeMessagesTransformer(ctx: ChatCallContext, tally: StreamTal
     },
     flush(controller) {
       parser.push(decoder.decode());
+      const cut = !parser.idle();
+      whole = false;
       parser.end();
-      const rest = namer?.rest();
-      if (rest) {
+      const held = namer?.rest();
+      if (held) pending.push(held);
+      // A last event the stream ended inside goes out only when whole, with the blank line it lacked.
+      if (cut && whole) pending.push(LINE_ENDS);
+      else if (cut) pending.length = 0;
+      // Ended while message_start and pings were held (or with only an error): nothing went out, a clean failure.
+      if (!sent && (failure || !stopped)) throw failure ?? incomplete();
+      const rest = concatBytes(pending);
+      if (rest.byteLength > 0) {
         controller.enqueue(failure ? redactKeyInBytes(rest, ctx.apiKey) : rest);
         sent = true;
       }
       if (failure) throw fail(failure);
-      if (!stopped) throw new UpstreamError('anthropic', null, 'Anthropic (anthropic) stream ended before the message was complete.', true);
+      if (!stopped) throw incomplete();
     },
   };
 }

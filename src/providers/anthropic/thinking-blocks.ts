@@ -5,8 +5,8 @@ import type { AnthropicBlock } from './anthropic-wire';
  * Thinking blocks travel through OpenAI's chat format in an extra field of the assistant
  * message, `thinking_blocks` (LiteLLM's name for it): Anthropic's own blocks, signatures intact,
  * `[{type:"thinking", thinking, signature}]` or `[{type:"redacted_thinking", data}]`. The gateway
- * emits it on every answer with thinking (a stream sends each block whole, once it is complete,
- * as `delta.thinking_blocks`), and a client gives it back on that assistant message next turn:
+ * emits it on every answer with thinking (a stream sends a run of blocks whole, together, once
+ * the turn moves on, as `delta.thinking_blocks`), and a client gives it back on that assistant message next turn:
  * Anthropic verifies the signatures, and wants them in front of the tool_use blocks they led to.
  */
 export type ThinkingBlock = Extract<AnthropicBlock, { type: 'thinking' } | { type: 'redacted_thinking' }>;

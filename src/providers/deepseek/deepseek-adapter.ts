@@ -18,6 +18,7 @@ import type { ReasoningStore } from '../openai-compatible/reasoning-memory';
 import { fitContentParts } from '../shared/content-parts';
 import { deepseekBetaBaseUrl } from './deepseek-beta-url';
 import { forcedToolWithoutThinking } from '../openai-compatible/forced-tool-thinking';
+import { effortNoneAsThinkingOff } from '../openai-compatible/effort-none-thinking-off';
 import { refuseAudioOutput, refuseSeveralChoices, refuseWebSearchOptions } from '../shared/unsupported-params';
 
 export const DEEPSEEK_DEFAULT_SYSTEM = 'Always respond in English.';
@@ -44,7 +45,7 @@ export function refuseJsonSchema(body: UpstreamBody): void {
  */
 function deepseekThinks(body: UpstreamBody): boolean {
   const model = String(body.model);
-  if (/^deepseek-reasoner/i.test(model)) return true;
+  if (deepseekAlwaysThinks(model)) return true;
   return thinkingSwitch(body) ?? /^deepseek-v4/i.test(model);
 }
 
@@ -63,6 +64,9 @@ function refuseLogprobsWhenThinking(body: UpstreamBody): void {
   );
 }
 
+/** deepseek-reasoner always thinks; deepseek-chat and the V4 models switch with `thinking`. */
+export const deepseekAlwaysThinks = (model: string): boolean => /^deepseek-reasoner/i.test(model);
+
 /**
  * DeepSeek quirks on the way up:
  * - response_format json_schema, n > 1, audio output, web_search_options and content parts other than
@@ -75,6 +79,7 @@ function refuseLogprobsWhenThinking(body: UpstreamBody): void {
  *   and one that dropped it (OpenAI SDKs rebuild messages from typed fields) gets the one the
  *   gateway remembered by tool call id (or by the tool result the answer followed), and one it
  *   holds none for (another model made that turn) an empty one, which DeepSeek takes;
+ * - `reasoning_effort: "none"` is thinking off (or deepseek-reasoner's 400: effort-none-thinking-off.ts);
  * - a forced tool call goes without thinking (or, from deepseek-reasoner, is refused: forced-tool-thinking.ts);
  * - logprobs in thinking mode are refused (above);
  * - only `max_tokens` is read.
@@ -85,11 +90,14 @@ export function deepseekRequest(body: UpstreamBody, memory?: ReasoningStore): Up
   refuseSeveralChoices(body, 'deepseek', 'its models make one choice a request');
   refuseAudioOutput(body, 'deepseek');
   refuseWebSearchOptions(body, 'deepseek', 'its API does not search the web');
-  fitContentParts(body, 'deepseek', 'text');
+  fitContentParts(body, 'deepseek');
   developerToSystem(body);
   completionTokensToMaxTokens(body);
+  // It has no effort `none` (low/high/max; its own Responses format reads `none` as thinking off:
+  // api-docs.deepseek.com/guides/thinking_mode).
+  effortNoneAsThinkingOff(body, deepseekAlwaysThinks(String(body.model)), 'deepseek-chat, or a V4 model,');
   // Its 400 "Thinking mode does not support this tool_choice" (deepseek-ai/DeepSeek-V3#1376).
-  forcedToolWithoutThinking(body, deepseekThinks(body), /^deepseek-reasoner/i.test(String(body.model)), 'DeepSeek');
+  forcedToolWithoutThinking(body, deepseekThinks(body), deepseekAlwaysThinks(String(body.model)), 'DeepSeek');
   refuseLogprobsWhenThinking(body);
   const filling = fillReasoningContent(body, memory, byCallId, deepseekThinks(body));
   const finish = () => {

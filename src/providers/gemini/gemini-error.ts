@@ -58,3 +58,12 @@ export function googleKeyInvalid(err: any): boolean {
 export function googleRegionRefused(err: any): boolean {
   return err?.status === 'FAILED_PRECONDITION' && typeof err?.message === 'string' && /location is not supported|not available in your country/i.test(err.message);
 }
+
+/**
+ * Google's 400 about an embedding's outputDimensionality ("…requests[0].output_dimensionality: …",
+ * or the camelCase JSON name) names no field OpenAI's clients know: it is about `dimensions`, the
+ * OpenAI field the gateway sends as outputDimensionality (embeddings/gemini-embeddings.ts).
+ */
+export function googleDimensionsRefused(message: unknown): boolean {
+  return typeof message === 'string' && /output[_ ]?dimensionality/i.test(message);
+}

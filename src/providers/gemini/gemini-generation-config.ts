@@ -26,7 +26,9 @@ export function convertGenerationConfig(req: ChatRequest, model: string, showTho
   if (typeof r.stop === 'string') g.stopSequences = [r.stop];
   else if (Array.isArray(r.stop) && r.stop.length) g.stopSequences = r.stop;
   if (typeof r.n === 'number' && r.n !== 1) g.candidateCount = r.n;
-  if (typeof r.seed === 'number') g.seed = r.seed;
+  // Gemini's seed is an int32 (Google 400s "Invalid value at 'generation_config.seed' (TYPE_INT32)"),
+  // OpenAI's an int64: wrapped to 32 bits, the same seed always the same one, unchanged within range.
+  if (typeof r.seed === 'number') g.seed = r.seed | 0;
   if (typeof r.presence_penalty === 'number') g.presencePenalty = r.presence_penalty;
   if (typeof r.frequency_penalty === 'number') g.frequencyPenalty = r.frequency_penalty;
 

@@ -11,9 +11,31 @@ export function isGrokReasoningModel(model: string): boolean {
   return /^grok-(?:3-mini|[4-9]|code)/i.test(model) && !/non-reasoning/i.test(model);
 }
 
-/** The Grok models with an effort dial (xAI's docs; grok-4.3 as its users found): the others refuse `reasoning_effort`. */
-export function takesReasoningEffort(model: string): boolean {
-  return /^grok-(?:3-mini|4\.3|4\.20-multi-agent)/i.test(model);
+/**
+ * The Grok models with an effort dial and the efforts each takes (docs.x.ai, reasoning): grok-3-mini
+ * `low` and `high` only, grok-4.3 `none` to `high`, grok-4.20-multi-agent `low` to `xhigh` (its
+ * agent count). The others refuse `reasoning_effort`.
+ */
+const EFFORT_DIALS: readonly (readonly [RegExp, readonly string[]])[] = [
+  [/^grok-3-mini/i, ['low', 'high']],
+  [/^grok-4\.3/i, ['none', 'low', 'medium', 'high']],
+  [/^grok-4\.20-multi-agent/i, ['low', 'medium', 'high', 'xhigh']],
+];
+const EFFORT_SCALE = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'];
+
+/**
+ * The effort `model` is sent for the one asked: as asked when the model takes it, else the nearest
+ * it takes, the higher on a tie (grok-3-mini's `medium` goes as `high`, `minimal` as `low`), so xAI's
+ * 400 for a value the model lacks is not met; undefined for a model without a dial (left out). A
+ * value off OpenAI's scale goes as sent, for xAI to judge.
+ */
+export function grokEffort(model: string, effort: unknown): unknown {
+  const accepted = EFFORT_DIALS.find(([re]) => re.test(model))?.[1];
+  if (!accepted) return undefined;
+  const at = EFFORT_SCALE.indexOf(effort as string);
+  if (accepted.includes(effort as string) || at < 0) return effort;
+  const distance = (e: string) => Math.abs(EFFORT_SCALE.indexOf(e) - at) - (EFFORT_SCALE.indexOf(e) > at ? 0.5 : 0);
+  return accepted.reduce((best, e) => (distance(e) < distance(best) ? e : best));
 }
 
 /**
@@ -21,7 +43,7 @@ export function takesReasoningEffort(model: string): boolean {
  * supported by reasoning models. Adding them in the request would result in an error"), and all
  * but those with an effort dial refuse reasoning_effort ("Model grok-4 does not support parameter
  * reasoningEffort"). The penalties and the effort are hints the model reasons well without: left
- * out, as temperature is for OpenAI's reasoning models. A stop sequence changes the answer, so it
+ * out, as temperature is for OpenAI's reasoning models; an effort a dial lacks goes as its nearest (grokEffort). A stop sequence changes the answer, so it
  * is refused by name before the call (a group moves on to its next target), as is audio output
  * (shared/unsupported-params.ts): xAI's chat answers in text only. It reads text and images: an
  * `input_audio` or `file` part is refused, a tool result's document becomes a placeholder
@@ -31,10 +53,14 @@ export function takesReasoningEffort(model: string): boolean {
 export function grokRequest(body: UpstreamBody): UpstreamBody {
   refuseAudioOutput(body, 'grok');
   const model = String(body.model);
-  fitContentParts(body, 'grok', 'text and images');
+  fitContentParts(body, 'grok');
   developerToSystem(body);
   emptyTextOnToolCalls(body);
-  if (body.reasoning_effort != null && !takesReasoningEffort(model)) delete body.reasoning_effort;
+  if (body.reasoning_effort != null) {
+    const effort = grokEffort(model, body.reasoning_effort);
+    if (effort === undefined) delete body.reasoning_effort;
+    else body.reasoning_effort = effort;
+  }
   if (!isGrokReasoningModel(model)) return body;
   delete body.presence_penalty;
   delete body.frequency_penalty;

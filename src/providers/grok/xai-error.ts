@@ -41,9 +41,35 @@ export function xaiContentBlocked(json: unknown): boolean {
 }
 
 /**
+ * xAI's image API refusing what it made, answered 400: "Generated image rejected by content
+ * moderation." Matched on its two telling words, case aside, so a reworded sentence still reads as
+ * the moderation refusal it is (OpenAI's `content_policy_violation` on `prompt`), not an upstream fault.
+ */
+export function xaiModerationRefused(json: unknown): boolean {
+  return /\bcontent moderation\b/i.test(messageOf(json) ?? '');
+}
+
+/**
  * xAI busy, said with a 429: "The service is temporarily at capacity. Please retry your request
  * shortly." Not the team's rate limit: the overload it is (no key rests for it).
  */
 export function xaiAtCapacity(json: unknown): boolean {
   return /\btemporarily at capacity\b/i.test(messageOf(json) ?? '');
+}
+
+/**
+ * xAI's answer to Live Search since it retired it, 410 Gone: "Live search is deprecated. Please
+ * switch to the Agent Tools API: https://docs.x.ai/docs/guides/tools/overview". The request's
+ * `search_parameters` refused, as a 400 names a parameter a model does not take.
+ */
+export function xaiLiveSearchGone(json: unknown): boolean {
+  return /\blive search is deprecated\b/i.test(messageOf(json) ?? '');
+}
+
+/**
+ * xAI's words for a model it does not have, said with a 404 ("The model grok-x does not exist or
+ * your team <id> does not have access to it. …") or a 400 ("Model not found: grok-2-latest").
+ */
+export function xaiModelNotFound(json: unknown): boolean {
+  return /^(the model \S+ does not exist\b|model not found\b)/i.test(messageOf(json) ?? '');
 }

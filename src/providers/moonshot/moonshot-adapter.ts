@@ -9,6 +9,7 @@ import { moonshotResponseSchema, moonshotToolSchema } from './moonshot-schema';
 import { refuseAudioOutput, refuseWebSearchOptions } from '../shared/unsupported-params';
 import { fitContentParts } from '../shared/content-parts';
 import { forcedToolWithoutThinking } from '../openai-compatible/forced-tool-thinking';
+import { effortNoneAsThinkingOff } from '../openai-compatible/effort-none-thinking-off';
 import { addWebSearchFee, webSearchCounter } from './kimi-web-search';
 
 /**
@@ -38,14 +39,24 @@ export function hasFixedSampling(model: string): boolean {
   return /^kimi-k2\.\d/i.test(model);
 }
 
+/** kimi-k2-thinking (and -turbo) always thinks: it has no switch. */
+const kimiAlwaysThinks = (model: string): boolean => /thinking/i.test(model);
+
+/**
+ * Kimi K2.5 and later K2.x (kimi-k2.6) switch thinking with `thinking: {type: "enabled" |
+ * "disabled"}`, on unless told not to ("Accepts {"type": "enabled"} or {"type": "disabled"}",
+ * platform.kimi.ai/docs/api/models-overview). moonshot-v1 and the K2 previews do not think.
+ */
+export const kimiSwitchesThinking = hasFixedSampling;
+
 /**
  * Whether Kimi answers `body` in thinking mode: kimi-k2-thinking always; K2.5 and later K2.x
  * (kimi-k2.6) unless `thinking: {type: "disabled"}`; others only with `thinking: {type: "enabled"}`.
  */
 function kimiThinks(body: UpstreamBody): boolean {
   const model = String(body.model);
-  if (/thinking/i.test(model)) return true;
-  return thinkingSwitch(body) ?? hasFixedSampling(model);
+  if (kimiAlwaysThinks(model)) return true;
+  return thinkingSwitch(body) ?? kimiSwitchesThinking(model);
 }
 
 const FIXED_SAMPLING = ['temperature', 'top_p', 'presence_penalty', 'frequency_penalty'] as const;
@@ -68,6 +79,8 @@ export const KIMI_FUNCTION_NAMES: FunctionNameRule = { valid: /^(?:[A-Za-z][A-Za
  *   uses its own, whatever the client set: dropped as for OpenAI's reasoning models);
  * - temperature only in [0, 1] (OpenAI allows up to 2): clamped, not failed;
  * - only `max_tokens` is read;
+ * - `reasoning_effort: "none"` is thinking off on K2.5 and later, and a 400 on kimi-k2-thinking
+ *   (effort-none-thinking-off.ts); other efforts, and any on a model that does not think, go as sent;
  * - in thinking mode (kimi-k2.6 by default, kimi-k2-thinking always) an assistant turn that made
  *   tool calls must carry its `reasoning_content` back ("thinking is enabled but reasoning_content
  *   is missing in assistant tool call message at index N"); one the client dropped gets the one
@@ -84,15 +97,17 @@ export const KIMI_FUNCTION_NAMES: FunctionNameRule = { valid: /^(?:[A-Za-z][A-Za
 export function moonshotRequest(body: UpstreamBody, ctx?: ChatCallContext): UpstreamBody | Promise<UpstreamBody> {
   refuseAudioOutput(body, 'moonshot');
   refuseWebSearchOptions(body, 'moonshot', "Kimi searches through its builtin_function tool '$web_search'");
-  fitContentParts(body, 'moonshot', 'text and images');
+  fitContentParts(body, 'moonshot');
   developerToSystem(body);
   dropBlankToolCallText(body);
   completionTokensToMaxTokens(body);
-  if (hasFixedSampling(String(body.model))) for (const k of FIXED_SAMPLING) delete body[k];
+  const model = String(body.model);
+  if (hasFixedSampling(model)) for (const k of FIXED_SAMPLING) delete body[k];
   if (typeof body.temperature === 'number') body.temperature = Math.min(1, Math.max(0, body.temperature));
   if (Array.isArray(body.tools)) body.tools = body.tools.map(withMoonshotParameters);
   if (body.response_format !== undefined) body.response_format = withMoonshotResponseSchema(body.response_format);
-  forcedToolWithoutThinking(body, kimiThinks(body), /thinking/i.test(String(body.model)), 'Kimi');
+  if (kimiAlwaysThinks(model) || kimiSwitchesThinking(model)) effortNoneAsThinkingOff(body, kimiAlwaysThinks(model), 'kimi-k2.5, or a later K2.x model,');
+  forcedToolWithoutThinking(body, kimiThinks(body), kimiAlwaysThinks(model), 'Kimi');
   // The reasoning is remembered under the client's function names, so it is filled in before they are renamed.
   const filling = fillReasoningContent(body, ctx?.reasoning, kimiCallKey(ctx?.clientId), kimiThinks(body));
   const finish = () => {

@@ -7,6 +7,7 @@ import {
 } from '../openai-compatible/message-quirks';
 import { refuseAudioOutput, refuseLogitBias, refuseSeveralChoices, refuseWebSearchOptions } from '../shared/unsupported-params';
 import { fitContentParts } from '../shared/content-parts';
+import { blankArguments } from '../shared/tool-arguments';
 import { imagesForOllama } from './ollama-images';
 
 /** Ollama names the thinking text `reasoning`; clients of the gateway get `reasoning_content`. */
@@ -63,7 +64,7 @@ export function reasoningBackToOllama(body: Record<string, any>): void {
   });
 }
 
-const blankArguments = (tc: any): boolean => tc?.function != null && (typeof tc.function.arguments !== 'string' || tc.function.arguments.trim() === '');
+const blankCall = (tc: any): boolean => tc?.function != null && blankArguments(tc.function.arguments);
 
 /**
  * A history tool call without arguments (`arguments: ""`, which some clients send for a call that
@@ -72,10 +73,10 @@ const blankArguments = (tc: any): boolean => tc?.function != null && (typeof tc.
  * (openai/openai.go FromCompletionToolCall). The messages are copied where a call changes.
  */
 export function emptyToolArguments(body: Record<string, any>): void {
-  const blank = (m: any) => m?.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.some(blankArguments);
+  const blank = (m: any) => m?.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.some(blankCall);
   if (!Array.isArray(body.messages) || !body.messages.some(blank)) return;
   body.messages = body.messages.map((m: any) =>
-    blank(m) ? { ...m, tool_calls: m.tool_calls.map((tc: any) => (blankArguments(tc) ? { ...tc, function: { ...tc.function, arguments: '{}' } } : tc)) } : m,
+    blank(m) ? { ...m, tool_calls: m.tool_calls.map((tc: any) => (blankCall(tc) ? { ...tc, function: { ...tc.function, arguments: '{}' } } : tc)) } : m,
   );
 }
 
@@ -131,7 +132,7 @@ export const ollamaAdapter = createOpenAICompatibleAdapter({
     refuseLogitBias(body, 'ollama', 'its OpenAI endpoint has no logit bias');
     refuseAudioOutput(body, 'ollama');
     refuseWebSearchOptions(body, 'ollama', 'its models do not search the web');
-    fitContentParts(body, 'ollama', 'text and images');
+    fitContentParts(body, 'ollama');
     developerToSystem(body);
     completionTokensToMaxTokens(body);
     toolsForChoice(body);

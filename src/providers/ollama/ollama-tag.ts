@@ -10,6 +10,13 @@ export function ollamaTagTwin(name: string): string | null {
   return name && !name.includes(':') ? `${name}:latest` : null;
 }
 
+/** `ollama/<name>` under the other spelling of its tag (`ollama/llama3.2` -> `ollama/llama3.2:latest`); null for any other id. */
+export function prefixedOllamaTwin(id: string): string | null {
+  if (!id.startsWith('ollama/')) return null;
+  const twin = ollamaTagTwin(id.slice('ollama/'.length));
+  return twin === null ? null : `ollama/${twin}`;
+}
+
 /**
  * An Ollama model of the table under its other spelling: `llama3.2` asked for where
  * `llama3.2:latest` is listed (as `ollama list` shows it), or `llama3:latest` for the seeded

@@ -5,17 +5,19 @@ import { normalizeUsage } from '../normalize-usage';
 import { answerBillExtras, answerUsage } from './answer-usage';
 import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import { fillCompletionShape } from './openai-shape';
+import { fillBlankArguments } from './blank-tool-arguments';
 import type { OpenAICompatibleOptions } from './openai-compatible-options';
 import { openAICompatibleStream } from './openai-compatible-stream';
 import { unfinishedAnswer, unfinishedReason } from './unfinished-answer';
-import { errorInAnswer } from '../shared/error-in-answer';
+import { emptyAnswer, errorInAnswer } from '../shared/error-in-answer';
 import { settlePrefill } from './prefill';
 import { allowedToolsAsTools } from '../shared/allowed-tools';
+import { dropThinkingBlocks } from './message-quirks';
 
 /**
  * Builds a provider adapter for an OpenAI-compatible upstream. The client's body is forwarded
  * as is (unknown extra fields included) with the concrete model id, usage always requested on
- * streams, and the provider's quirk hooks applied.
+ * streams, Anthropic's `thinking_blocks` left out of its messages, and the provider's quirk hooks applied.
  */
 export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): ProviderAdapter {
   const convertUsage = opts.convertUsage ?? ((raw: unknown) => normalizeUsage(opts.id, raw));
@@ -35,6 +37,8 @@ export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): Pr
         // OpenAI rejects stream_options on a non-stream request.
         delete body.stream_options;
       }
+      // Anthropic's signed thinking blocks (a conversation begun with Claude): no other provider takes them.
+      dropThinkingBlocks(body);
       // A final assistant message to continue: the provider's own flag (and base URL), or none.
       const prefillBase = settlePrefill(body, opts.prefill, settings, opts.defaultBaseUrl);
       // Before the provider's hooks, which then see the choice as the upstream will (a forced tool, renamed tools).
@@ -46,6 +50,8 @@ export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): Pr
     parseChatResponse(body: any, ctx) {
       // An `error` and no `choices`: a failure answered with 200, not a completion without choices.
       if (body?.error && !Array.isArray(body.choices)) throw errorInAnswer(opts.id, body.error);
+      // No choices and no error: no answer either (as a stream that says only [DONE] is not one).
+      if (!Array.isArray(body?.choices) || body.choices.length === 0) throw emptyAnswer(opts.id);
       // An answer the provider gave up on is a failure (a group falls back), not a completion.
       const unfinished = unfinishedReason(opts, body?.choices);
       if (unfinished) throw unfinishedAnswer(opts, unfinished);
@@ -53,6 +59,8 @@ export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): Pr
       let verbatim = !opts.transformResponse || touched === false;
       // Required fields an upstream left out (refusal, logprobs...): the bytes are then re-encoded.
       if (fillCompletionShape(body, ctx.model)) verbatim = false;
+      // A call without arguments gets OpenAI's "{}", not `""` (blank-tool-arguments.ts).
+      if (fillBlankArguments(body)) verbatim = false;
       const usage = answerUsage(opts, convertUsage, body, ctx.model);
       if (usage && !isOpenAIUsage(body.usage, usage)) {
         body.usage = withOpenAIUsage(body.usage, usage);

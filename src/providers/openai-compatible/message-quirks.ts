@@ -9,6 +9,31 @@ export function developerToSystem(body: UpstreamBody): void {
   body.messages = body.messages.map((m: any) => (m?.role === 'developer' ? { ...m, role: 'system' } : m));
 }
 
+const carriesThinkingBlocks = (m: any): boolean => m?.role === 'assistant' && m.thinking_blocks !== undefined;
+
+/**
+ * Anthropic's signed thinking blocks (`thinking_blocks` on an assistant message: what the gateway
+ * answers Claude turns with, what a Responses reasoning item's encrypted_content turns back into,
+ * anthropic/thinking-blocks.ts) mean something to Anthropic alone, and OpenAI-style APIs refuse a
+ * message field they do not know (OpenAI: 400 "Unrecognized request argument"): a conversation
+ * moving from Claude to another provider (a group's fallback, a model switched mid-way) goes
+ * without them. Their text stays wherever the client put it (`reasoning_content`). The client's
+ * messages are not changed: a message that held blocks is copied without them.
+ */
+export function dropThinkingBlocks(body: UpstreamBody): void {
+  dropMessageField(body, carriesThinkingBlocks, 'thinking_blocks');
+}
+
+/** `field` left out of the messages `which` picks (copies; the client's messages stay as they were); none picked: nothing done. */
+function dropMessageField(body: UpstreamBody, which: (m: any) => boolean, field: string): void {
+  if (!Array.isArray(body.messages) || !body.messages.some(which)) return;
+  body.messages = body.messages.map((m: any) => {
+    if (!which(m)) return m;
+    const { [field]: _dropped, ...rest } = m;
+    return rest;
+  });
+}
+
 export function hasSystemMessage(body: UpstreamBody): boolean {
   return Array.isArray(body.messages) && body.messages.some((m: any) => m?.role === 'system' || m?.role === 'developer');
 }
@@ -72,12 +97,7 @@ const blankToolCallText = (m: any): boolean =>
  * with text, or without calls, are left as they were.
  */
 export function dropBlankToolCallText(body: UpstreamBody): void {
-  if (!Array.isArray(body.messages) || !body.messages.some(blankToolCallText)) return;
-  body.messages = body.messages.map((m: any) => {
-    if (!blankToolCallText(m)) return m;
-    const { content: _blank, ...rest } = m;
-    return rest;
-  });
+  dropMessageField(body, blankToolCallText, 'content');
 }
 
 const textlessToolCalls = (m: any): boolean =>

@@ -10,7 +10,7 @@ import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import type { OpenAICompatibleOptions } from './openai-compatible-options';
 import { unfinishedAnswer, unfinishedReason } from './unfinished-answer';
 import { errorChunkStatus, errorWords } from '../shared/error-in-answer';
-import { toolCallIndexer } from './tool-call-index';
+import { ToolCallIndexer } from './tool-call-index';
 import { StreamFinish } from './stream-finish';
 import { dropLaterToolCalls, isEmptyChunk } from '../shared/one-tool-call';
 
@@ -29,7 +29,7 @@ interface ChunkOut {
 /**
  * One parsed OpenAI-compatible chunk -> OpenAI's chunk shape, in place: the provider's quirk
  * hook, the required fields an upstream left out, tool calls numbered as OpenAI numbers them
- * (`indexToolCalls`, one per stream: toolCallIndexer), usage in OpenAI's convention. The gateway
+ * (one ToolCallIndexer per stream), usage in OpenAI's convention. The gateway
  * always asks upstream for usage; when the client did not, it is taken off (and a usage-only
  * chunk dropped, unless it carries xAI's `citations`: then it goes on with `choices: []` and no usage). Usage on a chunk that also carries choices (Moonshot's last chunk, DeepSeek's)
  * goes out as a chunk of its own with `choices: []`, as OpenAI sends it and SDKs read it.
@@ -40,11 +40,11 @@ function openAIChunk(
   usageOf: (chunk: any) => Usage | null,
   clientWantsUsage: boolean,
   model: string,
-  indexToolCalls: (chunk: any) => boolean,
+  toolCalls: ToolCallIndexer,
 ): ChunkOut {
   let changed = quirk?.(chunk) ?? false;
   if (fillChunkShape(chunk, model)) changed = true;
-  if (indexToolCalls(chunk)) changed = true;
+  if (toolCalls.index(chunk)) changed = true;
   if (!chunk.usage) return { chunk, changed, usageChunk: null, usage: null };
   const usage = usageOf(chunk);
   const usageOnly = chunk.choices.length === 0;
@@ -102,88 +102,103 @@ export function openAICompatibleStream(
   // running totals on every chunk, then a usage-only chunk), and clients that add up the usage of
   // each chunk (LangChain) would count it several times. OpenAI sends one, last; so does the gateway.
   let heldUsage: string | null = null;
-  const indexToolCalls = toolCallIndexer();
+  const toolCalls = new ToolCallIndexer();
   const finish = new StreamFinish();
   const usageOf = (chunk: any) => answerUsage(opts, convertUsage, chunk, ctx.model);
-  return eventTransformer(tally, (send) => ({
-    event({ data }) {
-      if (sawDone) return;
-      if (data === '[DONE]') {
-        sawDone = true; // the gateway writes its own
-        return;
-      }
-      if (!sawChunk) {
-        sawChunk = true;
-        tally.billExtras = billExtrasOf(opts, data, ctx.model);
-      }
-      // Most of OpenAI's chunks: a plain text delta, already in OpenAI's shape, sent as it came unparsed.
-      if (!quirk) {
-        const text = plainDeltaText(data);
-        if (text !== undefined) {
-          tallyText(tally, text);
-          finish.plain(data);
-          send(data);
+  return eventTransformer(tally, (send) => {
+    /** Sends a chunk with choices (its text when it came unchanged), tallied and noted for the closing chunk. */
+    const sendChunk = (chunk: any, text = JSON.stringify(chunk)) => {
+      tallyChunk(tally, chunk);
+      finish.chunk(chunk, text);
+      send(text);
+    };
+    return {
+      event({ data }) {
+        if (sawDone) return;
+        if (data === '[DONE]') {
+          sawDone = true; // the gateway writes its own
           return;
         }
-      }
-      let parsed: any;
-      try {
-        parsed = JSON.parse(data);
-      } catch {
-        return; // junk lines are not chunks
-      }
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return;
-      if (parsed.error) {
-        const status = errorChunkStatus(parsed);
-        const message = `${opts.id} stream failed: ${errorWords(parsed.error, 'stream error')}`;
-        // A 401 or 403 is the provider refusing the gateway's key: the client is told 502, as for the
-        // same status over HTTP (upstream-errors.ts), never its own key refused.
-        const refusedKey = status === 401 || status === 403;
-        throw new UpstreamError(opts.id, status, message, true, refusedKey ? 502 : undefined, status === 429 ? 'rate_limit_exceeded' : undefined);
-      }
-      const out = openAIChunk(parsed, quirk, usageOf, ctx.clientWantsUsage, ctx.model, indexToolCalls);
-      // Calls past the first the client forbade (one-tool-call.ts): counted, not sent.
-      if (ctx.oneToolCall && out.chunk && dropLaterToolCalls(out.chunk, (tc) => tallyCall(tally, tc))) {
-        out.changed = true;
-        if (isEmptyChunk(out.chunk)) out.chunk = null;
-      }
-      if (out.usage) tally.usage = out.usage;
-      const unfinished = unfinishedReason(opts, out.chunk?.choices);
-      if (unfinished) {
-        // The provider gave up (its usage, on this chunk, is kept): the text of the chunk goes out
-        // without the foreign finish reason, then the stream fails.
-        for (const c of out.chunk.choices) c.finish_reason = null;
-        tallyChunk(tally, out.chunk);
-        if (out.chunk.choices.some((c: any) => hasDelta(c?.delta))) send(JSON.stringify(out.chunk));
-        throw unfinishedAnswer(opts, unfinished);
-      }
-      if (out.chunk) {
-        // A data field that came over several lines is re-encoded (one `data:` line per event).
-        const text = out.changed || data.includes('\n') ? JSON.stringify(out.chunk) : data;
-        if (out.chunk.choices.length === 0 && out.chunk.usage) heldUsage = text;
-        else {
-          tallyChunk(tally, out.chunk);
-          finish.chunk(out.chunk, text);
-          send(text);
+        if (!sawChunk) {
+          sawChunk = true;
+          tally.billExtras = billExtrasOf(opts, data, ctx.model);
         }
-      }
-      if (out.usageChunk) heldUsage = JSON.stringify(out.usageChunk);
-    },
-    end() {
-      if (!sawDone && !tally.finishReason) {
-        throw new UpstreamError(opts.id, null, `${opts.id} stream ended before it finished`, true);
-      }
-      // It said [DONE] without saying why: the finish reason every client expects, before the usage.
-      const closing = finish.closing();
-      if (closing) {
-        tally.finishReason ??= closing.reason;
-        send(JSON.stringify(closing.chunk));
-      }
-      if (heldUsage !== null) send(heldUsage);
-      // None came (an upstream that ignores include_usage, or nonsense counts): the relay sends the estimate.
-      else if (ctx.clientWantsUsage && tally.usage === null) tally.usageOwed = finish.envelope() ?? undefined;
-    },
-  }));
+        // Most of OpenAI's chunks: a plain text delta, already in OpenAI's shape, sent as it came unparsed.
+        if (!quirk) {
+          const text = plainDeltaText(data);
+          if (text !== undefined) {
+            tallyText(tally, text);
+            finish.plain(data);
+            send(data);
+            return;
+          }
+        }
+        let parsed: any;
+        try {
+          parsed = JSON.parse(data);
+        } catch {
+          return; // junk lines are not chunks
+        }
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return;
+        if (parsed.error) {
+          const status = errorChunkStatus(parsed);
+          const message = `${opts.id} stream failed: ${errorWords(parsed.error, 'stream error')}`;
+          // A 401 or 403 is the provider refusing the gateway's key: the client is told 502, as for the
+          // same status over HTTP (upstream-errors.ts), never its own key refused.
+          const refusedKey = status === 401 || status === 403;
+          throw new UpstreamError(opts.id, status, message, true, refusedKey ? 502 : undefined, status === 429 ? 'rate_limit_exceeded' : undefined);
+        }
+        const out = openAIChunk(parsed, quirk, usageOf, ctx.clientWantsUsage, ctx.model, toolCalls);
+        // Calls past the first the client forbade (one-tool-call.ts): counted, not sent.
+        if (ctx.oneToolCall && out.chunk && dropLaterToolCalls(out.chunk, (tc) => tallyCall(tally, tc))) {
+          out.changed = true;
+          if (isEmptyChunk(out.chunk)) out.chunk = null;
+        }
+        if (out.usage) tally.usage = out.usage;
+        const unfinished = unfinishedReason(opts, out.chunk?.choices);
+        if (unfinished) {
+          // The provider gave up (its usage, on this chunk, is kept): the text of the chunk goes out
+          // without the foreign finish reason, then the stream fails.
+          for (const c of out.chunk.choices) c.finish_reason = null;
+          tallyChunk(tally, out.chunk);
+          if (out.chunk.choices.some((c: any) => hasDelta(c?.delta))) send(JSON.stringify(out.chunk));
+          throw unfinishedAnswer(opts, unfinished);
+        }
+        if (out.chunk) {
+          // Calls that finish here without argument text get OpenAI's "{}" first (blank-tool-arguments.ts).
+          if (toolCalls.blank > 0) {
+            const fix = toolCalls.closeBlank(out.chunk, !!ctx.oneToolCall);
+            if (fix.changed) out.changed = true;
+            if (fix.before) sendChunk(fix.before);
+          }
+          // A data field that came over several lines is re-encoded (one `data:` line per event).
+          const text = out.changed || data.includes('\n') ? JSON.stringify(out.chunk) : data;
+          if (out.chunk.choices.length === 0 && out.chunk.usage) heldUsage = text;
+          else sendChunk(out.chunk, text);
+        }
+        if (out.usageChunk) heldUsage = JSON.stringify(out.usageChunk);
+      },
+      end() {
+        if (!sawDone && !tally.finishReason) {
+          throw new UpstreamError(opts.id, null, `${opts.id} stream ended before it finished`, true);
+        }
+        // `[DONE]` with no chunk before it (or only junk lines): no answer at all, and nothing reached the
+        // client yet, so it fails as a stream that closed empty does (a group's next target is tried).
+        if (!finish.sent && heldUsage === null) throw new UpstreamError(opts.id, null, `${opts.id} stream ended before its first chunk`, true);
+        // It said [DONE] without saying why: the finish reason every client expects, before the usage.
+        const closing = finish.closing();
+        if (closing) {
+          tally.finishReason ??= closing.reason;
+          const fix = toolCalls.blank > 0 ? toolCalls.closeBlank(closing.chunk, !!ctx.oneToolCall) : null;
+          if (fix?.before) sendChunk(fix.before);
+          send(JSON.stringify(closing.chunk));
+        }
+        if (heldUsage !== null) send(heldUsage);
+        // None came (an upstream that ignores include_usage, or nonsense counts): the relay sends the estimate.
+        else if (ctx.clientWantsUsage && tally.usage === null) tally.usageOwed = finish.envelope() ?? undefined;
+      },
+    };
+  });
 }
 
 /** Adds a tool_calls delta's name and arguments to the tally. */

@@ -27,6 +27,11 @@ export class StreamFinish {
   /** The last chunk sent with choices (its envelope names the closing chunk). */
   private lastData: string | null = null;
 
+  /** Whether any chunk with choices went out. */
+  get sent(): boolean {
+    return this.lastData !== null;
+  }
+
   /** A plain text delta of choice 0 went out (plain-delta.ts: never a finish, never calls). */
   plain(data: string): void {
     this.lastData = data;

@@ -1,5 +1,5 @@
 import { badRequest } from '../../errors/api-error';
-import type { UpstreamBody } from '../types';
+import type { ProviderId, UpstreamBody } from '../types';
 import { clientPartOf } from './client-part';
 import { isToolResultMedia } from './tool-result-media';
 import { shownValue } from '../../errors/shown-value';
@@ -7,6 +7,13 @@ import { fileTitle, plainTextOfFile } from './inline-file';
 
 /** What a provider's chat API reads in a user message: text only (DeepSeek), or text and images (Moonshot, xAI, Ollama). */
 export type PartReader = 'text' | 'text and images';
+
+/**
+ * The providers whose chat API reads only some content parts, and what: their adapters fit a
+ * request to it (fitContentParts), and count_tokens counts a request fitted the same way, so a
+ * part /v1/messages refuses (a PDF, by URL too) is refused there too, never downloaded to count.
+ */
+const PART_READERS: Partial<Record<ProviderId, PartReader>> = { deepseek: 'text', grok: 'text and images', moonshot: 'text and images', ollama: 'text and images' };
 
 const reads = (reader: PartReader, type: unknown): boolean => type === 'text' || (reader === 'text and images' && type === 'image_url');
 
@@ -95,11 +102,14 @@ function plainTextFilesAsText(body: UpstreamBody): void {
 }
 
 /**
- * The content parts of a request fitted to a chat API that reads `reader`: plain-text files as
- * text, a tool result's image or document it cannot read as a placeholder, and any other part it
- * cannot read refused before the call (refuseUnreadParts).
+ * The content parts of a request fitted to the chat API of `provider` (what it reads: PART_READERS;
+ * a provider not listed reads every part and is left as it is): plain-text files as text, a tool
+ * result's image or document it cannot read as a placeholder, and any other part it cannot read
+ * refused before the call (refuseUnreadParts).
  */
-export function fitContentParts(body: UpstreamBody, provider: string, reader: PartReader): void {
+export function fitContentParts(body: UpstreamBody, provider: ProviderId): void {
+  const reader = PART_READERS[provider];
+  if (!reader) return;
   plainTextFilesAsText(body);
   omitToolResultMedia(body, String(body.model), reader);
   refuseUnreadParts(body, provider, reader);

@@ -19,6 +19,14 @@ export function errorInAnswer(provider: ProviderId, error: unknown): UpstreamErr
   return new UpstreamError(provider, null, `Upstream ${name} answered with an error: ${errorWords(error, 'no message')}`, true);
 }
 
+/**
+ * A 200 answer with no choices and no `error`: no completion to give the client (an SDK reading
+ * `choices[0]` throws on it), so a retryable failure as a stream that ends before its first chunk is.
+ */
+export function emptyAnswer(provider: ProviderId): UpstreamError {
+  return new UpstreamError(provider, null, `Upstream ${providerLabel(provider)} answered with no choices.`, true);
+}
+
 const RATE_LIMITED = /rate.?limit|too many requests/i;
 const OVERLOADED = /overload|unavailable/i;
 

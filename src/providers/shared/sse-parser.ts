@@ -22,6 +22,17 @@ const CR_LINE_END = /\r\n?/g;
  */
 export const MAX_EVENT_CHARS = 64 * 1024 * 1024;
 
+/**
+ * What SseParser throws for an event longer than its cap. The proxy answers it as the upstream's
+ * failure (upstream-errors.ts: `upstream_error`, retryable like a broken stream), not as a
+ * connection that broke.
+ */
+export class EventTooLong extends Error {
+  constructor(readonly maxChars: number) {
+    super(`an SSE event longer than ${maxChars} characters; the stream was ended`);
+  }
+}
+
 export class SseParser {
   /** Text after the last complete line. */
   private buffer = '';
@@ -82,7 +93,7 @@ export class SseParser {
     this.buffer = '';
     this.data = null;
     this.event = null;
-    throw new Error(`an SSE event longer than ${this.maxEventChars} characters; the stream was ended`);
+    throw new EventTooLong(this.maxEventChars);
   }
 
   /** Nothing held between pieces: no partial line, no event begun. */
