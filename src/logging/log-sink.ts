@@ -179,8 +179,13 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
   /** Why the last batch failed during the stop (its rows are not retried then). */
   let lastFailure: string | null = null;
 
+  const closeTimeoutMs = opts.closeTimeoutMs ?? LOG_CLOSE_TIMEOUT_MS;
+  /** Said when the deadline passed before the writer answered why it had not committed. */
+  let gaveUpWhy: string | null = null;
+
   /** The stop's deadline passed: the rows not committed yet are counted as dropped, and the stop goes on. */
   function giveUpAtClose(): void {
+    gaveUpWhy = `not committed within the ${closeTimeoutMs / 1000} s stop deadline: is another program holding the database's write lock?`;
     drops.count += pending.length + inflightCount; // said once, in the stop's summary (close)
     pending = [];
     inflight.clear();
@@ -293,12 +298,12 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
         post({ type: 'close' });
         // A lock another program holds costs each batch three busy_timeout waits, one batch after
         // another: the stop is bounded, and the rows not committed by then are counted as dropped.
-        const deadline = setTimeout(giveUpAtClose, opts.closeTimeoutMs ?? LOG_CLOSE_TIMEOUT_MS);
+        const deadline = setTimeout(giveUpAtClose, closeTimeoutMs);
         closeDeadline = () => clearTimeout(deadline);
       }).then(() => {
         closeDeadline();
         const lost = drops.count - droppedBefore;
-        const why = lastFailure ?? failing;
+        const why = lastFailure ?? failing ?? gaveUpWhy;
         if (lost) console.error(`gophergate: ${lost} log row(s) not written to SQLite at shutdown${why ? ` (${why})` : ''}; counted as dropped (log_queue.dropped, gophergate_log_dropped_total)`);
         exited = true;
         resolveClosed = null;

@@ -260,7 +260,10 @@ export class ResponseStore {
    * restart) would otherwise be lost, and its follow-up on another instance answered 404.
    */
   async close(): Promise<void> {
-    await this.flush();
+    // Nothing queued: no write, not even a due prune (with SQLite locked by another program, that
+    // cost every stop a busy_timeout wait for nothing).
+    // PostgreSQL: a write the timer began may still be under way.
+    await (this.pending.size ? this.flush() : this.writes);
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.pending.size) console.error(`gophergate: ${this.pending.size} stored response(s) could not be written before exit`);
