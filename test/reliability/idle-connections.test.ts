@@ -73,7 +73,9 @@ test.concurrent('after a whole answer, the kept-alive connection is closed once 
   c.sock.write(post(chat(false, 'slow')));
   await until(() => /"object":"chat\.completion"/.test(c.text()), 20_000);
   expect(c.text()).toStartWith('HTTP/1.1 200');
-  expect(c.closed()).toBe(false);
+  // Kept alive (not closed with the answer); Bun's 4 s idle tick may close it any moment now, so
+  // whether it is still open when the answer is read is left to chance and not asserted.
+  expect(c.text()).not.toMatch(/\r\nconnection: close\r\n/i);
   await until(() => c.closed(), 15_000);
   // 1 s limit + Bun's 4 s tick, with room for a loaded machine.
   expect(c.closedAfterMs()).toBeLessThan(12_000);
@@ -97,7 +99,7 @@ test.concurrent('a connection reused within the limit answers again, and an erro
   answers.set('reused', () => jsonResponse({ error: { message: 'bad', type: 'invalid_request_error', param: null, code: null } }, 400));
   c.sock.write(post(chat(false, 'reused')));
   await until(() => /HTTP\/1.1 400/.test(c.text()));
-  expect(c.closed()).toBe(false);
+  expect(c.text()).not.toMatch(/\r\nconnection: close\r\n/i);
   await until(() => c.closed(), 15_000);
 });
 
