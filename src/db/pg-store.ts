@@ -4,6 +4,7 @@ import { drizzle } from 'drizzle-orm/bun-sql';
 import { urlWithoutQueryValues } from '../config/env-readers';
 import { embeddedMigrations } from './migrations-pg.gen';
 import { refuseNewerSchema } from './newer-schema';
+import { AnswerOrder } from './answer-order';
 import { asSharedDb } from './pg-translate';
 import * as pgSchema from './schema-pg.gen';
 import { seedDatabaseAsync } from './seed/seed';
@@ -79,15 +80,21 @@ export async function migratePg(url: string, opts: PgStoreOptions = {}): Promise
 export function openPgStore(url: string, opts: PgStoreOptions = {}): Store & { client: SQL } {
   const client = new SQL({ url, max: opts.max ?? 10, connectionTimeout: opts.connectionTimeoutS ?? 3, idleTimeout: 30 });
   const probeMs = opts.probeMs ?? 1000;
-  let up = true;
+  const order = new AnswerOrder();
   let probing: ReturnType<typeof setTimeout> | null = null;
   let closed = false;
 
-  /** A `SELECT 1`; its answer sets `up`. */
-  const ask = (): Promise<boolean> => client.unsafe('SELECT 1').then(() => (up = true), () => (up = false));
+  /** A `SELECT 1`; its answer sets whether PostgreSQL is up. */
+  const ask = (): Promise<boolean> => {
+    const n = order.begin();
+    return client.unsafe('SELECT 1').then(
+      () => (order.answered(n, true), order.up),
+      () => (order.answered(n, false), order.up),
+    );
+  };
   /** The requests' own asking (recheck), one at a time: the probe's may have begun before PostgreSQL came back. */
   let asking: Promise<boolean> | null = null;
-  // A `SELECT 1` every probeMs keeps `up` current for /health and /api.
+  // A `SELECT 1` every probeMs keeps `order.up` current for /health and /api.
   const probe = () => {
     probing = null;
     if (closed) return;
@@ -99,12 +106,17 @@ export function openPgStore(url: string, opts: PgStoreOptions = {}): Store & { c
   };
   probing = setTimeout(probe, probeMs);
   (probing as any).unref?.();
-  /** Marks the store down on a connection error and probes until it answers again. */
-  const watch = <T>(p: Promise<T>): Promise<T> =>
-    p.catch((err) => {
-      if (isConnectionError(err)) up = false;
-      throw err;
-    });
+  /** Marks the store down on a connection error (the probe finds it back), up on an answer. */
+  const watch = <T>(p: Promise<T>): Promise<T> => {
+    const n = order.begin();
+    return p.then(
+      (v) => (order.answered(n, true), v),
+      (err) => {
+        if (isConnectionError(err)) order.answered(n, false);
+        throw err;
+      },
+    );
+  };
 
   const db = drizzle({ client, schema: pgSchema });
   return {
@@ -113,11 +125,11 @@ export function openPgStore(url: string, opts: PgStoreOptions = {}): Store & { c
     db: asSharedDb(db),
     all: <T>(sql: string, args: readonly SQLQueryBindings[] = []) => watch(client.unsafe(pgPlaceholders(sql), args.map(pgValue)) as Promise<T[]>),
     run: async (sql, args = []) => void (await watch(client.unsafe(pgPlaceholders(sql), args.map(pgValue)))),
-    reachable: () => up,
+    reachable: () => order.up,
     // Marked away: asked again now rather than at the next probe, so an /api request right after
     // PostgreSQL came back is served, not told 503 for up to probeMs. Bounded: a server that does
     // not answer (its connection timeout is seconds) costs the request no more than `ms`.
-    recheck: (ms) => (up ? Promise.resolve(true) : Promise.race([(asking ??= ask().finally(() => (asking = null))), Bun.sleep(ms).then(() => up)])),
+    recheck: (ms) => (order.up ? Promise.resolve(true) : Promise.race([(asking ??= ask().finally(() => (asking = null))), Bun.sleep(ms).then(() => order.up)])),
     async close() {
       closed = true;
       if (probing) clearTimeout(probing);
