@@ -6,7 +6,12 @@
  * `quietMs` without a line the run is taken as hung: the processes still running and the file it
  * was in are printed, the run and its children are killed, and the files it had not reached
  * (that one included) run once more in a second `bun test`. A file that hangs again fails the
- * run; so does any `(fail)` printed before the hang.
+ * run.
+ *
+ * A file with a failed test runs once more, alone with the other failed ones: if it passes then,
+ * the run passes and the file is named as flaky at the end of the log (to be mended, not
+ * forgotten); a test that fails again fails the run. Either way the failed tests are listed last,
+ * where a log's tail shows them.
  */
 import { Glob } from 'bun';
 
@@ -17,7 +22,8 @@ interface Outcome {
   hung: boolean;
   /** Files whose header printed, in order; the last one was running when a hang was seen. */
   files: string[];
-  failed: boolean;
+  /** `(fail)` lines, each with the file it was printed in. */
+  failures: { file: string; line: string }[];
 }
 
 /** Every pid below `root` (tests' gateways, browsers, redis-servers), deepest last. */
@@ -36,7 +42,7 @@ function descendants(root: number): number[] {
 
 async function run(cmd: string[], quietMs: number): Promise<Outcome> {
   const proc = Bun.spawn(cmd, { stdio: ['inherit', 'pipe', 'pipe'] });
-  const outcome: Outcome = { code: 1, hung: false, files: [], failed: false };
+  const outcome: Outcome = { code: 1, hung: false, files: [], failures: [] };
   let lastOutput = Date.now();
   const relay = async (from: ReadableStream<Uint8Array>, to: NodeJS.WriteStream) => {
     const decoder = new TextDecoder();
@@ -49,7 +55,7 @@ async function run(cmd: string[], quietMs: number): Promise<Outcome> {
       for (const line of lines) {
         const header = HEADER.exec(line);
         if (header) outcome.files.push(header[1]);
-        else if (line.startsWith('(fail)')) outcome.failed = true;
+        else if (line.startsWith('(fail)')) outcome.failures.push({ file: outcome.files.at(-1) ?? '(no file)', line });
       }
     }
   };
@@ -78,19 +84,41 @@ function allTestFiles(): string[] {
   return [...new Glob('test/**/*.test.{ts,tsx}').scanSync('.')].sort();
 }
 
+const fileArgs = (files: string[]) => files.map((f) => `./${f}`);
+
 /**
- * Runs `bun test <flags>` over the whole suite (no paths given) with the watchdog and, after a
- * hang, once more over what was not reached. The exit code of the whole.
+ * Runs `bun test <flags>` over the whole suite (no paths given) with the watchdog; after a hang,
+ * once more over what was not reached; then the files with a failed test once more. The exit
+ * code of the whole.
  */
 export async function watchedTestRun(flags: string[], quietMs: number): Promise<number> {
   const first = await run(['bun', 'test', ...flags], quietMs);
-  if (!first.hung) return first.code;
-  const done = new Set(first.files.slice(0, -1));
-  const rest = allTestFiles().filter((f) => !done.has(f));
-  console.error(`[test] running the ${rest.length} file(s) not reached, ${first.files.at(-1) ?? 'none'} first, once more`);
-  const hungIn = first.files.at(-1);
-  const ordered = hungIn ? [hungIn, ...rest.filter((f) => f !== hungIn)] : rest;
-  const second = await run(['bun', 'test', ...flags, ...ordered.map((f) => `./${f}`)], quietMs);
-  if (first.failed) console.error('[test] the first run printed a (fail) before it hung: the run fails');
-  return first.failed || second.hung ? 1 : second.code;
+  const failures = [...first.failures];
+  let code = first.code;
+  if (first.hung) {
+    const done = new Set(first.files.slice(0, -1));
+    const rest = allTestFiles().filter((f) => !done.has(f));
+    console.error(`[test] running the ${rest.length} file(s) not reached, ${first.files.at(-1) ?? 'none'} first, once more`);
+    const hungIn = first.files.at(-1);
+    const ordered = hungIn ? [hungIn, ...rest.filter((f) => f !== hungIn)] : rest;
+    const second = await run(['bun', 'test', ...flags, ...fileArgs(ordered)], quietMs);
+    if (second.hung) return 1;
+    failures.push(...second.failures);
+    code = failures.length ? 1 : second.code;
+  }
+  if (code === 0) return 0;
+  // A failure that names no test (bun itself ended badly) is not run again.
+  if (!failures.length) return code;
+  const files = [...new Set(failures.map((f) => f.file))];
+  console.error(`\n[test] ${failures.length} test(s) failed in ${files.length} file(s); running those files once more, alone`);
+  const again = files.every((f) => HEADER.test(`${f}:`)) ? await run(['bun', 'test', ...flags, ...fileArgs(files)], quietMs) : null;
+  const passedAgain = again !== null && !again.hung && again.code === 0 && !again.failures.length;
+  console.error('\n[test] failed in the whole run:');
+  for (const f of failures) console.error(`  ${f.file}: ${f.line}`);
+  if (again?.failures.length) {
+    console.error('[test] failed again, alone:');
+    for (const f of again.failures) console.error(`  ${f.file}: ${f.line}`);
+  }
+  console.error(passedAgain ? `[test] FLAKY: ${files.join(', ')} passed when run again alone; the run passes (mend them)` : '[test] the run fails');
+  return passedAgain ? 0 : 1;
 }
