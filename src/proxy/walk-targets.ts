@@ -264,9 +264,10 @@ export async function walkTargets<T>(
           if (own) refused ??= e;
           return { ok: false, error: own ? refused! : e, target, attempts, spent: spent ?? NONE_SPENT, tries: own ? tries - 1 : tries, more: own, waits: { named: namedMs, own: ownMs }, failure: failureSoFar(lastError, errorTarget, kept), refused };
         }
-        // A key only rate-limited says more than a later key's refusal (401/403, 402): the client's
-        // retry is served once it is back, so its 429 and wait end the target, whatever the keys' order.
-        if (!(isRateLimit(failure) && isKeyFailure(e) && !isRateLimit(e))) failure = e;
+        // A key only rate-limited says more than a later key's refusal (401/403, 402) or 404: the
+        // client's retry is served once it is back, so its 429 and wait end the target, whatever the
+        // keys' order (the rule between targets too).
+        if (!keepsEarlierFailure(failure, e)) failure = e;
         if (key && !isKeyFailure(e)) keyPool.answered(target.provider, key, undefined, model);
         if (!key || !isKeyFailure(e)) break;
         // Not when an admin removed or replaced the key meanwhile: its id (`main`) may name a new key now.

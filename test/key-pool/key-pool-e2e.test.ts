@@ -159,6 +159,18 @@ test("one key rate-limited, the other refused (401): the client gets the 429 and
   expect(JSON.parse(row.attempts!).map((a: any) => [a.key, a.status])).toEqual([['second', 429], ['env', 502]]);
 });
 
+test('one key rate-limited, the next one answering 404 (the model not served through it): the client gets the 429 and its wait, as a group does across targets', async () => {
+  refuse.set(bearer(POOL_KEY), { status: 429, headers: { 'retry-after': '5' } });
+  refuse.set(bearer(ENV_KEY), { status: 404 });
+  const e = await apiError(gw.openai().chat.completions.create({ model: 'openai/gpt-4o-mini', messages: msgs }));
+  expect(keysSeen(openai)).toEqual([bearer(POOL_KEY), bearer(ENV_KEY)]);
+  // Before: 404 model_not_found, which no client retries, while the first key serves after 5 s.
+  expect([e.status, e.headers?.get('retry-after')]).toEqual([429, '5']);
+  const row = gw.logs.find((l) => l.requestId === e.headers?.get('x-request-id'))!;
+  expect(row.status).toBe(429);
+  expect(JSON.parse(row.attempts!).map((a: any) => [a.key, a.status])).toEqual([['second', 429], ['env', 404]]);
+});
+
 test('a 500 is the provider failing, not the key: no other key is tried, the next target is', async () => {
   openai.handler = () => jsonResponse({ error: { message: 'boom' } }, 500);
   try {
