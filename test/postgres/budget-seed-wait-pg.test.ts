@@ -59,7 +59,7 @@ test('a request arriving while a new budget reads the spend from PostgreSQL wait
     // The PATCH answers with the spend, so it waits on the lock too: sent, not awaited.
     const patched = api(gw, 'PATCH', `/api/clients/${made.id}`, { as: admin, body: { budget_usd: 1, budget_period: 'month' } });
     const limits = () => gw.ctx.state.getSnapshot().clientsById!.get(made.id)!.limits;
-    for (let i = 0; i < 200 && limits()?.scopes[0]!.budgetUsd !== 1; i++) await Bun.sleep(10);
+    for (let i = 0; i < 1000 && limits()?.scopes[0]!.budgetUsd !== 1; i++) await Bun.sleep(10);
     expect(limits()?.scopes[0]!.budgetUsd).toBe(1);
 
     // The budget is in force, its spend still being read: the request must not be served on $0.
