@@ -25,7 +25,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Subprocess } from 'bun';
 import { MAX_CONNECTIONS_LIMIT } from '../src/config/upstream-limits';
-import { ensureFetchCap, wantedFetchCap } from '../src/startup/fetch-cap';
+import { wantedFetchCap } from '../src/startup/fetch-cap';
+import { ensureRuntimeEnvironment } from '../src/startup/runtime-environment';
 import { flag } from './bench-args';
 import { BINARY, ensureBinary } from './lib/binary';
 import { countLogRows, gatewayEnv, pickModel, startWithClientKey } from './lib/gateway';
@@ -54,7 +55,7 @@ const progress = (m: string) => process.stderr.write(`[concurrency] ${m}\n`);
 if (connections.some((c) => !Number.isInteger(c) || c < 1) || !(durationS > 0)) throw new Error('--connections takes whole numbers, --duration seconds');
 
 // The built-in client fetches from this process: without the cap raised, Bun lets 256 through.
-if (!useWrk) ensureFetchCap(MAX_CONNECTIONS_LIMIT);
+if (!useWrk) ensureRuntimeEnvironment(MAX_CONNECTIONS_LIMIT);
 
 const statusKiB = (pid: number, key: string): number | null => {
   try {

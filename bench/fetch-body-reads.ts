@@ -14,12 +14,12 @@
 import http from 'node:http';
 import { heapStats } from 'bun:jsc';
 import { MAX_CONNECTIONS_LIMIT } from '../src/config/upstream-limits';
-import { ensureFetchCap } from '../src/startup/fetch-cap';
+import { ensureRuntimeEnvironment } from '../src/startup/runtime-environment';
 import { flag } from './bench-args';
 import { sleep, spawnHelper, stop } from './lib/processes';
 import { body } from './lib/scenarios';
 
-ensureFetchCap(MAX_CONNECTIONS_LIMIT);
+ensureRuntimeEnvironment(MAX_CONNECTIONS_LIMIT);
 const streams = Number(flag('streams', '1000'));
 const chunkDelayMs = Number(flag('chunk-delay-ms', '400'));
 const modes = (flag('modes') ?? 'reader,iter,pipeTo,pipeThrough,byob,text,node-http').split(',');

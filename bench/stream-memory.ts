@@ -16,14 +16,14 @@
 import { heapStats } from 'bun:jsc';
 import { join } from 'node:path';
 import { MAX_CONNECTIONS_LIMIT } from '../src/config/upstream-limits';
-import { ensureFetchCap } from '../src/startup/fetch-cap';
+import { ensureRuntimeEnvironment } from '../src/startup/runtime-environment';
 import { flag } from './bench-args';
 import { startInProcessTarget } from './lib/in-process-target';
 import { sleep, spawnHelper, stop } from './lib/processes';
 import { body } from './lib/scenarios';
 
 // This process fetches from the upstream (as gateway or forwarder): Bun's cap must not be what limits it.
-ensureFetchCap(MAX_CONNECTIONS_LIMIT);
+ensureRuntimeEnvironment(MAX_CONNECTIONS_LIMIT);
 
 const streams = Number(flag('streams', '2000'));
 const latencyMs = Number(flag('latency-ms', '6000'));

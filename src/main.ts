@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
-// First: may re-execute the process with Bun's fetch cap before the app loads (see the file).
-import './startup/early-fetch-cap';
+// First: may re-execute the process with Bun's fetch cap and heap growth before the app loads (see the file).
+import './startup/early-runtime-environment';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openAppContext } from './app-context';

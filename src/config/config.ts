@@ -8,7 +8,7 @@ import { LimitsConfigSchema, RedisConfigSchema, readLimitsConfig, readRedisConfi
 
 export { ConfigError };
 
-// In a file of their own: src/startup/early-fetch-cap.ts reads them before anything heavy loads.
+// In a file of their own: src/startup/early-runtime-environment.ts reads them before anything heavy loads.
 import { readUpstreamClient } from './upstream-client-config';
 import { DEFAULT_MAX_CONNECTIONS, MAX_CONNECTIONS_LIMIT, MAX_CONNECTIONS_VAR } from './upstream-limits';
 

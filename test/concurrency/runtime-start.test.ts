@@ -50,7 +50,9 @@ test('with no settings the runtime runs with a fetch cap for 16,384 upstream req
   const { proc, health, stop } = await serve({});
   expect(health.upstream).toMatchObject({ max_connections: 16_384, runtime_fetch_cap: 16_384 + 256, in_use: 0, waiting: 0, queue_timeout_s: 10 });
   // Replaced in place (execve): the pid that was spawned is the server, with the cap in its environment.
-  if (existsSync(`/proc/${proc.pid}/environ`)) expect(environOf(proc.pid)).toContain('BUN_CONFIG_MAX_HTTP_REQUESTS=16640');
+  // With it, the collector's heap growth (~1.75x: startup/heap-growth.ts), which Bun too reads only at start.
+  if (existsSync(`/proc/${proc.pid}/environ`))
+    expect(environOf(proc.pid)).toEqual(expect.arrayContaining(['BUN_CONFIG_MAX_HTTP_REQUESTS=16640', 'BUN_JSC_heapGrowthMaxIncrease=0.75', 'BUN_JSC_smallHeapGrowthFactor=1.75']));
   const { code, stderr } = await stop();
   expect(code).toBe(0);
   expect(stderr).not.toContain('could not restart');
@@ -76,6 +78,14 @@ test.skipIf(process.platform !== 'linux')('a low open-file limit is raised to th
   const fits = await serve({ LLM_PROXY__UPSTREAM__MAX_CONNECTIONS: '400' }, 'ulimit -Sn 300 && ulimit -Hn 1000');
   expect(fits.health.upstream.open_files_limit).toBe(1000);
   expect((await fits.stop()).stderr).not.toContain('open-file limit');
+});
+
+test.skipIf(process.platform !== 'linux')("a heap setting in the environment is the operator's: kept, the other one added", async () => {
+  const { proc, stop } = await serve({ BUN_JSC_heapGrowthMaxIncrease: '2' });
+  const environ = environOf(proc.pid);
+  expect(environ).toEqual(expect.arrayContaining(['BUN_JSC_heapGrowthMaxIncrease=2', 'BUN_JSC_smallHeapGrowthFactor=1.75']));
+  expect(environ).not.toContain('BUN_JSC_heapGrowthMaxIncrease=0.75');
+  expect((await stop()).code).toBe(0);
 });
 
 test('--version and --help answer without starting a server', async () => {

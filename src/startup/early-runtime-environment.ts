@@ -1,6 +1,6 @@
 /**
  * Imported first by main.ts, so it runs before the rest of the program is evaluated: a server
- * start whose runtime lacks the configured fetch cap re-executes itself here, before loading
+ * start whose runtime lacks the configured fetch cap or heap growth re-executes itself here, before loading
  * the app (measured: the re-exec then costs the runtime's own start, not the app's twice).
  * Reads only what it needs; a bad value is left for the full configuration to report.
  */
@@ -9,7 +9,7 @@ import { environmentWithDotenv, exportDotenv } from '../config/dotenv';
 import { ConfigError, readInt } from '../config/env-readers';
 import { reachLoopbackDirectly } from '../config/upstream-client-config';
 import { DEFAULT_MAX_CONNECTIONS, MAX_CONNECTIONS_LIMIT, MAX_CONNECTIONS_VAR } from '../config/upstream-limits';
-import { ensureFetchCap } from './fetch-cap';
+import { ensureRuntimeEnvironment } from './runtime-environment';
 
 const command = parseArgs(process.argv.slice(2)).kind;
 
@@ -34,5 +34,5 @@ if (command === 'serve') {
   } catch {
     // main.ts reads the configuration again and says what is wrong
   }
-  if (max !== null) ensureFetchCap(max);
+  if (max !== null) ensureRuntimeEnvironment(max);
 }
