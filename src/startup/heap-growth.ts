@@ -4,7 +4,7 @@
  * (`heapGrowthMaxIncrease` 2) and 2x below (`smallHeapGrowthFactor`). A gateway's garbage is
  * mostly requests that finished, which die old, so with thousands in flight the gap is hundreds
  * of MiB that a full collection would free: at 8,000 streams in flight the binary peaked at
- * 396-472 MiB with Bun's defaults and 270-302 MiB at ~1.75x (16 runs), for ~6 % fewer answers a second
+ * 396-472 MiB with Bun's defaults and 270-302 MiB at ~1.75x (15 runs), for ~6 % fewer answers a second
  * there (BENCHMARKS.md, "Session 29"). Below 1.5x every young collection forces a full one.
  *
  * The runtime reads these once, at start, from its environment (like the fetch cap): the
