@@ -309,9 +309,13 @@ export async function estimateDelivered(chat: ChatRequest, d: Delivered, counter
   return { ...u, ...d.billExtras };
 }
 
-/** The upstream's prompt counts (cache reads and writes included) with the delivered text's output. */
-function estimateOutputDelivered(upstream: Usage, d: Delivered, counter: TokenCounter): Promise<Usage> {
-  return estimateOutput(upstream, d.text ?? '', counter, (n) => scaledToDelivered(n, d));
+/**
+ * The upstream's prompt counts (cache reads and writes included) with the delivered text's output,
+ * and what the stream showed it bills beside them where the upstream's counts do not say it yet
+ * (Anthropic's web searches, counted only by the message_delta that did not come).
+ */
+async function estimateOutputDelivered(upstream: Usage, d: Delivered, counter: TokenCounter): Promise<Usage> {
+  return { ...d.billExtras, ...(await estimateOutput(upstream, d.text ?? '', counter, (n) => scaledToDelivered(n, d))) };
 }
 
 /** An output count of a sampled text (tallyText keeps only the first part) scaled up to all that was delivered. */

@@ -9,6 +9,7 @@ import { redactKeyInBytes } from '../../security/redact-key';
 import { anthropicImageType } from './image-media-type';
 import { MessageStartNamer } from './answer-model';
 import { concatBytes } from '../../http/concat-bytes';
+import { billedWebSearch } from './web-search-results';
 
 const LINE_ENDS = new TextEncoder().encode('\n\n');
 
@@ -72,6 +73,8 @@ export function nativeMessagesTransformer(ctx: ChatCallContext, tally: StreamTal
   const mergedUsage = anthropicUsageMerger();
   let stopped = false;
   let failure: UpstreamError | null = null;
+  /** Web searches whose results came: billed by Anthropic even if the stream is cut before message_delta counts them. */
+  let searches = 0;
   const mergeUsage = (u: unknown) => {
     if (u && typeof u === 'object') tally.usage = mergedUsage(u);
   };
@@ -96,6 +99,9 @@ export function nativeMessagesTransformer(ctx: ChatCallContext, tally: StreamTal
         return;
       case 'ping':
         return;
+      case 'content_block_start':
+        if (billedWebSearch(e.content_block)) tally.billExtras = { ...tally.billExtras, webSearches: ++searches };
+        break;
       case 'content_block_delta': {
         const d = e.delta;
         const text = d?.text ?? d?.thinking ?? d?.partial_json;
