@@ -7,7 +7,8 @@ import { tallyText } from '../providers/shared/tally-text';
 import { providerLabel } from '../providers/provider-catalog';
 import type { ProviderId, ProviderSettings, StreamTally, UpstreamCall } from '../providers/types';
 import { pullRelay } from '../proxy/pull-relay';
-import type { Usage } from '../usage/types';
+import type { BillExtras, Usage } from '../usage/types';
+import { doneToolFees } from './openai-tool-fees';
 import { usageFromResponse } from './response-usage';
 import type { ResponsesRequest } from './responses-types';
 import type { PassthroughStream } from './passthrough-first-answer';
@@ -31,6 +32,8 @@ export function buildStoredResponseCall(settings: ProviderSettings, method: 'GET
 }
 
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+/** An output item finished: a built-in tool's call billed once done (doneToolFees). */
+const ITEM_DONE = 'response.output_item.done';
 /** The events whose `delta` is text the client received (audio deltas are base64 and left out). */
 const TEXT_DELTAS = new Set([
   'response.output_text.delta', 'response.refusal.delta', 'response.function_call_arguments.delta',
@@ -47,6 +50,8 @@ export interface ResponsesStreamEnd {
   /** The text deltas relayed (a bounded sample, see tallyText) and their length in all. */
   text: string;
   chars?: number;
+  /** What the built-in tools done before a cut bill beside its token estimate (OpenAI's: doneToolFees). */
+  billExtras?: BillExtras;
 }
 const encoder = new TextEncoder();
 const LINE_ENDS = encoder.encode('\n\n');
@@ -101,6 +106,11 @@ export function relayResponsesStream(
   /** The failure the provider reported in the stream (relayed to the client: as it came, or re-framed for xAI). */
   let failed: ApiError | null = null;
   const tally: StreamTally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
+  // OpenAI's built-in tools bill beside the tokens (its usage counts none of them): the items done so
+  // far, and the tools response.created named, bill a stream cut before its terminal event.
+  const fees = up.provider === 'openai';
+  let created: unknown = null;
+  const doneItems: unknown[] = [];
   // xAI's response ids are renamed for the client (xai-response-ids.ts): its events go out re-framed,
   // each as it was but for the ids of the response it carries; every other provider's bytes as they came.
   const rename = renamesResponseIds(up.provider);
@@ -124,7 +134,7 @@ export function relayResponsesStream(
   const parser = new SseParser((e) => {
     let delta = e.event !== null && TEXT_DELTAS.has(e.event);
     /** The events read for the row (the others go out unread, but for xAI's, each read to be re-framed). */
-    const accounted = e.event === null || delta || TERMINAL.has(e.event) || e.event === 'response.created' || e.event === 'error';
+    const accounted = e.event === null || delta || TERMINAL.has(e.event) || e.event === 'response.created' || e.event === 'error' || (fees && e.event === ITEM_DONE);
     let data: any;
     whole = true;
     if (rename || ending || accounted) {
@@ -153,6 +163,11 @@ export function relayResponsesStream(
       if (typeof data?.delta === 'string') tallyText(tally, data.delta);
       return;
     }
+    if (data?.type === ITEM_DONE) {
+      if (fees && data.item) doneItems.push(data.item);
+      return;
+    }
+    if (fees && data?.type === 'response.created') created = data.response;
     // The id is kept so the client's later GET/DELETE of this response can be checked and forwarded.
     if (typeof data?.response?.id === 'string') {
       if (responseId === null) idWritten = hooks.onId?.(data.response.id);
@@ -217,6 +232,6 @@ export function relayResponsesStream(
       const payload = { type: 'error', code: e.code, message: e.message, param: null, sequence_number: events };
       return [encoder.encode(`event: error\ndata: ${JSON.stringify(payload)}\n\n`)];
     },
-    onEnd: (error) => onEnd({ usage, error, responseId, outputIds, text: tally.deliveredText, chars: tally.deliveredChars }),
+    onEnd: (error) => onEnd({ usage, error, responseId, outputIds, text: tally.deliveredText, chars: tally.deliveredChars, billExtras: doneToolFees(created, doneItems) }),
   });
 }

@@ -2,7 +2,7 @@ import { gptImageTokens } from '../images/image-price-units';
 import {
   imageToolUsdPerToken, OPENAI_CONTAINER_USD, OPENAI_FILE_SEARCH_USD, OPENAI_WEB_SEARCH_PREVIEW_USD, OPENAI_WEB_SEARCH_USD,
 } from '../usage/openai-tool-prices';
-import type { Usage } from '../usage/types';
+import { ZERO_USAGE, type BillExtras, type Usage } from '../usage/types';
 import { ID_CHARS, shownValue } from '../errors/shown-value';
 
 /**
@@ -40,4 +40,17 @@ export function addOpenAIToolFees(usage: Usage, response: any): void {
   const reasons = typeof response?.reasoning?.effort === 'string' && response.reasoning.effort !== 'none';
   usage.webSearches = searches;
   usage.webSearchUsd = preview && !reasons ? OPENAI_WEB_SEARCH_PREVIEW_USD : OPENAI_WEB_SEARCH_USD;
+}
+
+/**
+ * What the built-in tool calls a stream finished before it was cut bill (its `response.output_item.done`
+ * items, at the rates of the tools and reasoning its response.created named): OpenAI bills a search
+ * or an image once made, whether or not the stream's end came. Undefined: none that bill.
+ */
+export function doneToolFees(created: unknown, doneItems: readonly unknown[]): BillExtras | undefined {
+  if (doneItems.length === 0) return undefined;
+  const u: Usage = { ...ZERO_USAGE };
+  addOpenAIToolFees(u, { ...(created as object | null), output: doneItems });
+  const { webSearches, webSearchUsd, toolFeesUsd } = u;
+  return webSearches || toolFeesUsd ? { ...(webSearches ? { webSearches, webSearchUsd } : {}), ...(toolFeesUsd ? { toolFeesUsd } : {}) } : undefined;
 }

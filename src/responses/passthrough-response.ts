@@ -84,13 +84,13 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
     const overheadMs = clock.overhead();
     const headers = gatewayHeaders({ overheadMs, target, decision, requestId: run.requestId });
     const opened = got as PassthroughStream;
-    const body = relayResponsesStream(opened.up, ({ usage, error, responseId, outputIds, text, chars }) => {
+    const body = relayResponsesStream(opened.up, ({ usage, error, responseId, outputIds, text, chars, billExtras }) => {
       if (!ownerKept) recordOwner(responseId, outputIds);
       if (usage) return settle({ usage, text, chars }, error, overheadMs);
       // Cut before the terminal event (the client left, the upstream broke off): no usage came, so
       // the row bills the prompt and the delivered text, estimated (as a cut chat stream is)...
       meta.chat = { model: req.model, messages: promptOf(req) } as ChatRequest;
-      const cut: Delivered = { usage: null, text, chars };
+      const cut: Delivered = { usage: null, text, chars, billExtras };
       // ...unless the response runs on in the background at OpenAI: then its own usage, at its end.
       if (req.background === true && responseId) return follow(responseId, error, overheadMs, cut);
       settle(cut, error, overheadMs);
