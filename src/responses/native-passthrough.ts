@@ -106,9 +106,10 @@ export function relayResponsesStream(
   /** The failure the provider reported in the stream (relayed to the client: as it came, or re-framed for xAI). */
   let failed: ApiError | null = null;
   const tally: StreamTally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
-  // OpenAI's built-in tools bill beside the tokens (its usage counts none of them): the items done so
-  // far, and the tools response.created named, bill a stream cut before its terminal event.
-  const fees = up.provider === 'openai';
+  // OpenAI's built-in tools bill beside the tokens (its usage counts none of them), xAI's in its
+  // final usage only: the items done so far (and the tools response.created named) bill a stream cut
+  // before its terminal event.
+  const fees = up.provider === 'openai' || up.provider === 'grok';
   let created: unknown = null;
   const doneItems: unknown[] = [];
   // xAI's response ids are renamed for the client (xai-response-ids.ts): its events go out re-framed,
@@ -232,6 +233,6 @@ export function relayResponsesStream(
       const payload = { type: 'error', code: e.code, message: e.message, param: null, sequence_number: events };
       return [encoder.encode(`event: error\ndata: ${JSON.stringify(payload)}\n\n`)];
     },
-    onEnd: (error) => onEnd({ usage, error, responseId, outputIds, text: tally.deliveredText, chars: tally.deliveredChars, billExtras: doneToolFees(created, doneItems) }),
+    onEnd: (error) => onEnd({ usage, error, responseId, outputIds, text: tally.deliveredText, chars: tally.deliveredChars, billExtras: doneToolFees(up.provider, created, doneItems) }),
   });
 }

@@ -3,6 +3,8 @@ import {
   imageToolUsdPerToken, OPENAI_CONTAINER_USD, OPENAI_FILE_SEARCH_USD, OPENAI_WEB_SEARCH_PREVIEW_USD, OPENAI_WEB_SEARCH_USD,
 } from '../usage/openai-tool-prices';
 import { ZERO_USAGE, type BillExtras, type Usage } from '../usage/types';
+import { xaiToolCallUsd } from '../usage/grok-usage';
+import type { ProviderId } from '../providers/types';
 import { ID_CHARS, shownValue } from '../errors/shown-value';
 
 /**
@@ -43,14 +45,27 @@ export function addOpenAIToolFees(usage: Usage, response: any): void {
 }
 
 /**
- * What the built-in tool calls a stream finished before it was cut bill (its `response.output_item.done`
- * items, at the rates of the tools and reasoning its response.created named): OpenAI bills a search
- * or an image once made, whether or not the stream's end came. Undefined: none that bill.
+ * What the built-in tool calls a Responses stream finished before it was cut bill (its
+ * `response.output_item.done` items): the provider bills a search, an image or a container once
+ * made, whether or not the stream's end came. OpenAI's at the rates of the tools and reasoning its
+ * response.created named (addOpenAIToolFees); xAI's server-side tool calls (`web_search_call`,
+ * `x_search_call`, ...) at xaiToolCallUsd, as its usage's counters would have billed them. Undefined: none that bill.
  */
-export function doneToolFees(created: unknown, doneItems: readonly unknown[]): BillExtras | undefined {
+export function doneToolFees(provider: ProviderId, created: unknown, doneItems: readonly unknown[]): BillExtras | undefined {
   if (doneItems.length === 0) return undefined;
   const u: Usage = { ...ZERO_USAGE };
-  addOpenAIToolFees(u, { ...(created as object | null), output: doneItems });
+  if (provider === 'grok') u.toolFeesUsd = xaiDoneToolUsd(doneItems);
+  else addOpenAIToolFees(u, { ...(created as object | null), output: doneItems });
   const { webSearches, webSearchUsd, toolFeesUsd } = u;
   return webSearches || toolFeesUsd ? { ...(webSearches ? { webSearches, webSearchUsd } : {}), ...(toolFeesUsd ? { toolFeesUsd } : {}) } : undefined;
+}
+
+/** USD of xAI's server-side tool calls among output items (`<tool>_call`, not failed). */
+function xaiDoneToolUsd(items: readonly unknown[]): number {
+  let usd = 0;
+  for (const item of items as any[]) {
+    if (typeof item?.type !== 'string' || !item.type.endsWith('_call') || item.status === 'failed') continue;
+    usd += xaiToolCallUsd(item.type.slice(0, -'_call'.length)) ?? 0;
+  }
+  return usd;
 }

@@ -2,9 +2,12 @@
  * An OpenAI Responses stream (passed through) cut before its terminal event, after built-in tools
  * finished: OpenAI bills each web search and each generated image whether or not the stream's end
  * reached the gateway (or its client stayed), so the row bills the tool calls whose items were done
- * (response.output_item.done) beside the token estimate, at the rates response.created names.
+ * (response.output_item.done) beside the token estimate, at the rates response.created names; xAI's
+ * server-side tool calls likewise, which only its final usage counts.
  */
 import { expect, test } from 'bun:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestGateway } from '../helpers/start-gateway';
 import { M, type Reply, useBillingGateway } from './cache-billing-rig';
 
@@ -67,4 +70,22 @@ test('/v1/responses stream cut after a web search and an image were done: the ro
   // gpt-4o's tokens (2.5 / 10 $/M), one web search at $0.01, one high 1024x1024 image: 4,160 image tokens at $40/M.
   const tokensUsd = (row.promptTokens * 2.5 + row.completionTokens * 10) / M;
   expect(row.costUsd).toBeCloseTo(tokensUsd + 0.01 + (4160 * 40) / M, 12);
+});
+
+test('a Grok /v1/responses stream (recorded) cut after its two web searches, before response.completed: $0.005 each beside the token estimate', async () => {
+  const lines = readFileSync(join(import.meta.dir, '../fixtures/grok/responses-web-search.events.txt'), 'utf8').split('\n').filter((l) => l.trim());
+  const events = lines.map((l) => JSON.parse(l));
+  const cutAt = events.findIndex((e) => e.type === 'response.output_text.done');
+  expect(events.slice(0, cutAt).filter((e) => e.type === 'response.output_item.done' && e.item.type === 'web_search_call')).toHaveLength(2);
+  fake.handler = cutResponsesStream(events.slice(0, cutAt));
+  const { data: stream, response: res } = await gw.openai().responses.create({ model: 'grok-4.3', input: 'What is the title of x.ai?', tools: [{ type: 'web_search' }], stream: true }).withResponse();
+  await expect(
+    (async () => {
+      for await (const _ of stream);
+    })(),
+  ).rejects.toThrow();
+  const row = await gw.waitForRow(res);
+  expect(row.estimated).toBe(true);
+  // grok-4.3's tokens (1.25 / 2.5 $/M), two web search calls at xAI's $5 per 1,000.
+  expect(row.costUsd).toBeCloseTo((row.promptTokens * 1.25 + row.completionTokens * 2.5) / M + 2 * 0.005, 12);
 });
