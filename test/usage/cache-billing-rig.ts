@@ -34,6 +34,25 @@ export const json = (body: unknown): Reply => () => jsonResponse(body);
 export const chatChunks = (payloads: unknown[]): Reply => () => sseResponse(payloads.map((p) => JSON.stringify(p)));
 export const anthropicEvents = (events: any[]): Reply => () => sseEventsResponse(events.map((e) => ({ event: e.type, data: JSON.stringify(e) })));
 
+/** SSE events each framed by `frame` (from the event and its 1-based number), sent a read apiece, then the connection cut. */
+export const cutStream = (events: any[], frame: (e: any, n: number) => string): Reply => () => {
+  const enc = new TextEncoder();
+  let i = 0;
+  return new Response(
+    new ReadableStream<Uint8Array>({
+      async pull(c) {
+        const e = events[i++];
+        if (!e) return c.error(new Error('fake upstream cut the stream'));
+        c.enqueue(enc.encode(frame(e, i)));
+        await Bun.sleep(1);
+      },
+    }),
+    { headers: { 'content-type': 'text/event-stream' } },
+  );
+};
+/** Anthropic events (named by their type), then the connection cut. */
+export const cutAnthropicStream = (events: any[]): Reply => cutStream(events, (e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+
 /** An Anthropic message whose prompt read 500 cached tokens and wrote 1000 (5 min) + 2000 (1 h). */
 export const anthropicUsage = {
   input_tokens: 12,

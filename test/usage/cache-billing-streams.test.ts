@@ -8,30 +8,13 @@ import { describe, expect, test } from 'bun:test';
 import { sseResponse } from '../helpers/fake-upstream';
 import type { TestGateway } from '../helpers/start-gateway';
 import {
-  anthropicClientUsage, anthropicMessage, anthropicUsage, chat, geminiRow, geminiThinking, M, messages, type Reply, useBillingGateway,
+  anthropicClientUsage, anthropicMessage, anthropicUsage, chat, cutAnthropicStream, cutStream, geminiRow, geminiThinking, M, messages, type Reply, useBillingGateway,
 } from './cache-billing-rig';
 
 let gw: TestGateway;
 const fake = useBillingGateway((g) => {
   gw = g;
 });
-
-/** Anthropic events, then the connection cut (before message_delta's final output count). */
-const cutAnthropicStream = (events: any[]): Reply => () => {
-  const enc = new TextEncoder();
-  let i = 0;
-  return new Response(
-    new ReadableStream<Uint8Array>({
-      async pull(c) {
-        const e = events[i++];
-        if (!e) return c.error(new Error('fake upstream cut the stream'));
-        c.enqueue(enc.encode(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`));
-        await Bun.sleep(1);
-      },
-    }),
-    { headers: { 'content-type': 'text/event-stream' } },
-  );
-};
 
 describe('an Anthropic stream cut before its final usage', () => {
   // message_start carries the prompt's exact counts (cache read and write) and output_tokens: 1,
@@ -60,21 +43,7 @@ describe('an Anthropic stream cut before its final usage', () => {
 });
 
 /** Gemini events (`data:` only), then the connection cut before the finishing chunk. */
-const cutGeminiStream = (payloads: unknown[]): Reply => () => {
-  const enc = new TextEncoder();
-  let i = 0;
-  return new Response(
-    new ReadableStream<Uint8Array>({
-      async pull(c) {
-        const p = payloads[i++];
-        if (!p) return c.error(new Error('fake upstream cut the stream'));
-        c.enqueue(enc.encode(`data: ${JSON.stringify(p)}\r\n\r\n`));
-        await Bun.sleep(1);
-      },
-    }),
-    { headers: { 'content-type': 'text/event-stream' } },
-  );
-};
+const cutGeminiStream = (payloads: unknown[]): Reply => cutStream(payloads, (p) => `data: ${JSON.stringify(p)}\r\n\r\n`);
 
 describe('a Gemini stream cut before its finishing chunk', () => {
   // Before the finishing chunk usageMetadata is a running total: the prompt's counts (cache hits

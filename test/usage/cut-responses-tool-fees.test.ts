@@ -9,29 +9,15 @@ import { expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestGateway } from '../helpers/start-gateway';
-import { M, type Reply, useBillingGateway } from './cache-billing-rig';
+import { cutStream, M, type Reply, useBillingGateway } from './cache-billing-rig';
 
 let gw: TestGateway;
 const fake = useBillingGateway((g) => {
   gw = g;
 });
 
-/** Responses events, then the connection cut (before response.completed). */
-const cutResponsesStream = (events: any[]): Reply => () => {
-  const enc = new TextEncoder();
-  let i = 0;
-  return new Response(
-    new ReadableStream<Uint8Array>({
-      async pull(c) {
-        const e = events[i++];
-        if (!e) return c.error(new Error('fake upstream cut the stream'));
-        c.enqueue(enc.encode(`event: ${e.type}\ndata: ${JSON.stringify({ ...e, sequence_number: i })}\n\n`));
-        await Bun.sleep(1);
-      },
-    }),
-    { headers: { 'content-type': 'text/event-stream' } },
-  );
-};
+/** Responses events (named by their type, numbered), then the connection cut (before response.completed). */
+const cutResponsesStream = (events: any[]): Reply => cutStream(events, (e, n) => `event: ${e.type}\ndata: ${JSON.stringify({ ...e, sequence_number: n })}\n\n`);
 
 const tools = [{ type: 'web_search' }, { type: 'image_generation', quality: 'high', size: '1024x1024' }];
 const response = {

@@ -7,29 +7,12 @@
 import { expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import type { TestGateway } from '../helpers/start-gateway';
-import { anthropicMessage, anthropicUsage, M, type Reply, useBillingGateway } from './cache-billing-rig';
+import { anthropicMessage, anthropicUsage, cutAnthropicStream, M, useBillingGateway } from './cache-billing-rig';
 
 let gw: TestGateway;
 const fake = useBillingGateway((g) => {
   gw = g;
 });
-
-/** Anthropic events, then the connection cut (before message_delta). */
-const cutAnthropicStream = (events: any[]): Reply => () => {
-  const enc = new TextEncoder();
-  let i = 0;
-  return new Response(
-    new ReadableStream<Uint8Array>({
-      async pull(c) {
-        const e = events[i++];
-        if (!e) return c.error(new Error('fake upstream cut the stream'));
-        c.enqueue(enc.encode(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`));
-        await Bun.sleep(1);
-      },
-    }),
-    { headers: { 'content-type': 'text/event-stream' } },
-  );
-};
 
 /** A search as Anthropic streams it: the server_tool_use block, then its result block (results, or an error). */
 const search = (index: number, id: string, failed = false) => [
