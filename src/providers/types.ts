@@ -191,6 +191,12 @@ export interface StreamTally {
   billExtras?: BillExtras;
   /** Characters delivered in all (deliveredText may hold only the first of them); unset = its length. */
   deliveredChars?: number;
+  /**
+   * The summary of a server-side compaction step the stream showed (Anthropic's `compaction` block;
+   * '' from its start): Anthropic bills the step (the whole prompt read, the summary written), which
+   * only message_delta's usage.iterations counts, so a stream cut before it bills an estimate of the step.
+   */
+  compaction?: string;
   finishReason: string | null;
   /** Bytes of the first chunk reached the client. */
   firstByteAt: number | null;

@@ -217,5 +217,5 @@ const answeredWhole = (o: { kind: 'json' | 'stream' }) => o.kind === 'json';
 function streamDelivered(tally: StreamTally, storeBodies: boolean | undefined): Delivered {
   const outputPending = tally.usage !== null && tally.outputPending === true;
   if (tally.usage !== null && !outputPending && !storeBodies) return { usage: tally.usage };
-  return { usage: tally.usage, outputPending, text: tally.deliveredText, chars: tally.deliveredChars, billExtras: tally.billExtras };
+  return { usage: tally.usage, outputPending, text: tally.deliveredText, chars: tally.deliveredChars, billExtras: tally.billExtras, compaction: tally.compaction };
 }

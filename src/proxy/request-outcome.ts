@@ -11,7 +11,7 @@ import type { RouteDecision, RouteTarget } from '../routing/types';
 import type { ModelPrices } from '../usage/price-types';
 import { computeCost } from '../usage/cost';
 import { pricesAt } from '../usage/time-of-day-prices';
-import { estimateOutput, estimateUsage } from '../usage/estimate-usage';
+import { estimateOutput, estimateUsage, withCompactionEstimate, type MessageLike } from '../usage/estimate-usage';
 import type { TokenCounter } from '../usage/token-counter';
 import { ZERO_USAGE, type BillExtras, type Usage } from '../usage/types';
 import { roundMs, type RequestClock } from './request-clock';
@@ -64,6 +64,8 @@ export interface Delivered {
   chars?: number;
   /** What the answer bills beside its tokens (a stream's tier and per-request fees): kept by a token estimate. */
   billExtras?: BillExtras;
+  /** The summary of a server-side compaction step the stream showed (StreamTally.compaction): estimated when its usage did not count it. */
+  compaction?: string;
   images?: number;
   /** `images` in units of the model's per-image price (a large or HD image bills as several); unset: `images`. */
   imageUnits?: number;
@@ -234,14 +236,14 @@ export function recordRequest(ctx: RecordDeps, meta: RequestMeta, results: StepR
   const owed = d && d.usage === null && steps.walk?.target && (!steps.error || (d.text ?? '').length > 0 || callerStoppedWaiting(steps.error));
   const estimate = owed && (meta.chat || meta.promptTokens);
   // A stream cut after its prompt counts but before its output count: the output is what was delivered.
-  const outputOnly = d?.usage && d.outputPending && (d.text ?? '').length > 0;
+  const outputOnly = d?.usage && d.outputPending && ((d.text ?? '').length > 0 || d.compaction !== undefined);
   const spent = steps.walk?.spent ?? [];
   if (!estimate && !outputOnly && spent.length === 0) return writeRow(ctx, requestOutcome(meta, steps, null, latencyMs));
   // The request has ended: its max_parallel slot is free now, not when the estimate comes (the
   // token counter's first start takes seconds); its cost and tokens settle with the row.
   ctx.limits.requestEnded(meta.requestId);
   const estimated = outputOnly
-    ? estimateOutputDelivered(d.usage!, d, ctx.tokenCounter)
+    ? estimateOutputDelivered(d.usage!, d, ctx.tokenCounter, meta.chat)
     : estimate
       ? meta.chat
         ? estimateDelivered(meta.chat, d!, ctx.tokenCounter, steps.walk?.target?.provider)
@@ -312,10 +314,12 @@ export async function estimateDelivered(chat: ChatRequest, d: Delivered, counter
 /**
  * The upstream's prompt counts (cache reads and writes included) with the delivered text's output,
  * and what the stream showed it bills beside them where the upstream's counts do not say it yet
- * (Anthropic's web searches, counted only by the message_delta that did not come).
+ * (Anthropic's web searches and compaction step, counted only by the message_delta that did not come).
  */
-async function estimateOutputDelivered(upstream: Usage, d: Delivered, counter: TokenCounter): Promise<Usage> {
-  return { ...d.billExtras, ...(await estimateOutput(upstream, d.text ?? '', counter, (n) => scaledToDelivered(n, d))) };
+async function estimateOutputDelivered(upstream: Usage, d: Delivered, counter: TokenCounter, chat?: ChatRequest): Promise<Usage> {
+  const u = { ...d.billExtras, ...(await estimateOutput(upstream, d.text ?? '', counter, (n) => scaledToDelivered(n, d))) };
+  if (d.compaction === undefined || !chat) return u;
+  return withCompactionEstimate(u, Array.isArray(chat.messages) ? (chat.messages as MessageLike[]) : [], d.compaction, counter);
 }
 
 /** An output count of a sampled text (tallyText keeps only the first part) scaled up to all that was delivered. */

@@ -146,3 +146,17 @@ export async function usageOrEstimate(
 ): Promise<Usage> {
   return upstream ?? estimateUsage(prompt, deliveredText, counter);
 }
+
+/**
+ * A stream's usage (cut before its final count) with the server-side compaction step it showed
+ * added as an extra step (Usage.extraSteps, billed at its own prompt length's prices): the step read
+ * the whole prompt, estimated from the request's messages (its cache reads unknown: all at the input
+ * price), and wrote `summary`. Unchanged when the usage already counts its steps.
+ */
+export async function withCompactionEstimate(usage: Usage, prompt: readonly MessageLike[], summary: string, counter: TokenCounter = tokenCounter): Promise<Usage> {
+  if (usage.extraSteps?.length) return usage;
+  const { input } = await estimateUsage(prompt, '', counter);
+  const [output = 0] = await counter.count([summary]);
+  const step = { input, cachedInput: 0, output, reasoning: 0 };
+  return { ...usage, input: usage.input + input, output: usage.output + output, extraSteps: [step], estimated: true };
+}

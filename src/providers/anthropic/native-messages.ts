@@ -9,7 +9,7 @@ import { redactKeyInBytes } from '../../security/redact-key';
 import { anthropicImageType } from './image-media-type';
 import { MessageStartNamer } from './answer-model';
 import { concatBytes } from '../../http/concat-bytes';
-import { billedWebSearch } from './web-search-results';
+import { billedWebSearch, compactionText } from './server-side-steps';
 
 const LINE_ENDS = new TextEncoder().encode('\n\n');
 
@@ -101,9 +101,11 @@ export function nativeMessagesTransformer(ctx: ChatCallContext, tally: StreamTal
         return;
       case 'content_block_start':
         if (billedWebSearch(e.content_block)) tally.billExtras = { ...tally.billExtras, webSearches: ++searches };
+        if (e.content_block?.type === 'compaction') tally.compaction = compactionText(tally.compaction, e.content_block.content);
         break;
       case 'content_block_delta': {
         const d = e.delta;
+        if (d?.type === 'compaction_delta') tally.compaction = compactionText(tally.compaction, d.content);
         const text = d?.text ?? d?.thinking ?? d?.partial_json;
         if (typeof text === 'string') tallyText(tally, text);
         break;

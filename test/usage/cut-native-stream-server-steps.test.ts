@@ -1,10 +1,13 @@
 /**
- * An Anthropic stream cut after its server-side web searches ran, before message_delta (whose
- * usage.server_tool_use.web_search_requests counts them) arrived: Anthropic bills each search it
- * ran ($10 per 1,000; one that ended in an error is not billed) whether or not the stream's end
- * reached the gateway, so the row bills the searches the stream showed, beside its token estimate.
+ * A native Anthropic stream cut after server-side steps ran, before message_delta (whose usage
+ * counts them: server_tool_use.web_search_requests, iterations) arrived: Anthropic bills each web
+ * search it ran ($10 per 1,000; one that ended in an error is not billed) and a compaction step
+ * (the whole prompt read, the summary written) whether or not the stream's end reached the
+ * gateway, so the row bills what the stream showed, beside its token estimate.
  */
 import { expect, test } from 'bun:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import type { TestGateway } from '../helpers/start-gateway';
 import { anthropicMessage, anthropicUsage, cutAnthropicStream, M, useBillingGateway } from './cache-billing-rig';
@@ -57,4 +60,26 @@ test('native /v1/messages stream cut after two searches ran and one failed: the 
   // The prompt at its exact rates (12*3 + 500*0.3 + 1000*3.75 + 2000*6), the output estimated at
   // 15 $/M, and the two searches that returned results at $0.01 each.
   expect(row.costUsd).toBeCloseTo((12 * 3 + 500 * 0.3 + 1000 * 3.75 + 2000 * 6 + row.completionTokens * 15) / M + 2 * 0.01, 12);
+});
+
+test('native /v1/messages stream (recorded) cut after its compaction step, before message_delta: the step\'s prompt and summary billed too, estimated', async () => {
+  const sse = readFileSync(join(import.meta.dir, '../fixtures/anthropic/compaction.sse'), 'utf8');
+  const events = sse.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
+  fake.handler = cutAnthropicStream(events.slice(0, events.findIndex((e) => e.type === 'message_delta')));
+  // A long conversation: the compaction step read all of it (about 40,000 tokens).
+  const history = 'word '.repeat(40_000);
+  const res = await gw.fetch('/v1/messages', {
+    method: 'POST',
+    headers: { 'anthropic-beta': 'compact-2026-01-12' },
+    body: JSON.stringify({ model: 'claude-opus-4-6', max_tokens: 4096, stream: true, context_management: { edits: [{ type: 'compact_20260112' }] }, messages: [{ role: 'user', content: history }, { role: 'assistant', content: 'Noted.' }, { role: 'user', content: 'Next step?' }] }),
+  });
+  expect(res.status).toBe(200);
+  expect(await res.text()).toContain('compaction_delta');
+  const row = await gw.waitForRow(res);
+  expect(row.estimated).toBe(true);
+  // message_start's 23,000 (the answer's own prompt) plus the compaction step's estimated ~40,000.
+  expect(row.promptTokens).toBeGreaterThan(23_000 + 38_000);
+  expect(row.promptTokens).toBeLessThan(23_000 + 42_000);
+  // claude-opus-4-6, no cache, no long-context tier: every prompt token at 5 $/M, every output token at 25.
+  expect(row.costUsd).toBeCloseTo((row.promptTokens * 5 + row.completionTokens * 25) / M, 12);
 });
