@@ -53,6 +53,8 @@ export interface ResponsesStreamEnd {
   /** What the built-in tools done before a cut bill beside its token estimate (OpenAI's: doneToolFees). */
   billExtras?: BillExtras;
 }
+/** What doneToolFees reads of a finished item: not an image's base64 result, kept until the stream's end. */
+const billedFields = ({ type, status, size, quality, container_id }: any) => ({ type, status, size, quality, container_id });
 const encoder = new TextEncoder();
 const LINE_ENDS = encoder.encode('\n\n');
 
@@ -165,10 +167,10 @@ export function relayResponsesStream(
       return;
     }
     if (data?.type === ITEM_DONE) {
-      if (fees && data.item) doneItems.push(data.item);
+      if (fees && data.item) doneItems.push(billedFields(data.item));
       return;
     }
-    if (fees && data?.type === 'response.created') created = data.response;
+    if (fees && data?.type === 'response.created') created = { tools: data.response?.tools, reasoning: data.response?.reasoning };
     // The id is kept so the client's later GET/DELETE of this response can be checked and forwarded.
     if (typeof data?.response?.id === 'string') {
       if (responseId === null) idWritten = hooks.onId?.(data.response.id);
