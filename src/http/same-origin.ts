@@ -45,7 +45,9 @@ export function checkDefaultPasswordHost(request: Request, password: string): vo
     status: 403,
     message:
       'The default password is taken only at localhost or an IP address (a web page under another name could reach the gateway by DNS rebinding): ' +
-      'open the dashboard at http://localhost:<port>/ or the server\'s IP address to choose a new password, or start the gateway with LLM_PROXY__ADMIN__PASSWORD set.',
+      'open the dashboard at http://localhost:<port>/ (through an SSH tunnel, say) or the server\'s IP address to choose a new password. ' +
+      // The setting is read by the start that creates the database only: on this one, which has users, it changes nothing.
+      'LLM_PROXY__ADMIN__PASSWORD is read only when the gateway creates its database, so setting it now changes nothing.',
     type: 'permission_error',
     code: 'default_password_host',
   });

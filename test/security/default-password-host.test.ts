@@ -55,6 +55,16 @@ describe('the default password is taken only at an IP address or localhost', () 
     });
   }
 
+  test('the refusal does not send the user to LLM_PROXY__ADMIN__PASSWORD, which a database that has users ignores', async () => {
+    // The gateway is running, so its database exists and the setting would change nothing on a restart.
+    for (const via of ['api', 'form'] as const) {
+      const text = await (await signIn(via, `gw.example.com:${port}`)).text();
+      const message = via === 'api' ? JSON.parse(text).error.message : text;
+      expect(message).not.toContain('start the gateway with LLM_PROXY__ADMIN__PASSWORD set');
+      expect(message).toContain('LLM_PROXY__ADMIN__PASSWORD is read only when the gateway creates its database');
+    }
+  });
+
   test('another password at a host name is judged as always (a wrong one is 401, not told apart from the default)', async () => {
     const res = await signIn('api', `rebind.attacker.example:${port}`, 'not-the-password');
     expect(res.status).toBe(401);
