@@ -7,7 +7,7 @@ import type { BillExtras, Usage } from '../usage/types';
 import type { RequestClock } from './request-clock';
 import { inlineTransform, type ChunkReader } from './inline-transform';
 import { readAnswerBytes, startUpstream, type OpenedUpstream } from './open-upstream';
-import { notAnObject, notJson } from './upstream-errors';
+import { notAnObject, notEventStream, notJson } from './upstream-errors';
 import { clampOutputTokens, outputLimitOf, withOutputCap, type OutputCap } from './output-limit';
 import { firstToolCallOnly } from '../providers/shared/one-tool-call';
 import { effortWithinCap, thinkingCapOf } from '../providers/shared/capped-thinking';
@@ -128,7 +128,9 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
 
     tally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
     const reader = inlineTransform(up.res.body!.getReader(), adapter.chatStream(callCtx, tally), up);
-    const first = await reader.read();
+    const first = await reader.read().catch((err) => {
+      throw notEventStream(target.provider, up.res.headers.get('content-type'), err);
+    });
     if (first.done) throw new Error('empty stream');
     up.touch();
     return { kind: 'stream', first: first.value, reader, tally, upstream: up };

@@ -94,6 +94,18 @@ export function notJson(provider: ProviderId): UpstreamError {
   return new UpstreamError(provider, null, `Upstream ${providerLabel(provider)} answered with something that is not JSON.`, true);
 }
 
+/**
+ * A stream request answered 2xx with no event stream (an HTML page of whatever the base URL names
+ * by mistake, a relay that answers JSON whatever `stream` says), seen once it gave no chunk: told
+ * as such, not as a stream cut short, so an operator looks at the base URL rather than the network.
+ * Any other failure (or a body that claimed to be an event stream) is returned as it was.
+ */
+export function notEventStream(provider: ProviderId, contentType: string | null, err: unknown): unknown {
+  if (!(err instanceof UpstreamError) || err.upstreamStatus !== null || !contentType || contentType.includes('event-stream')) return err;
+  const type = contentType.split(';')[0]!.trim();
+  return new UpstreamError(provider, null, `Upstream ${providerLabel(provider)} answered a stream request with ${type}, not an event stream (text/event-stream): is its base URL right?`, true);
+}
+
 /** The first `max` bytes of an error body as text; the rest is not read (an error page may never end). */
 async function readErrorText(res: Response, max: number): Promise<string> {
   return new TextDecoder().decode((await readCapped(res.body, max)).bytes);
