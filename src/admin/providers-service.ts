@@ -142,6 +142,9 @@ export async function setProviderSettings(deps: ProviderDeps, id: string, patch:
   await deps.db.insert(providers).values({ id: pid, ...set, updatedAt: set.updatedAt! }).onConflictDoUpdate({ target: providers.id, set });
   // A changed key starts active in the pool (a set-aside one stays so until an admin changes it).
   if (patch.api_key !== undefined) deps.keyPool?.reset(pid, 'main');
+  // The provider's circuits judged the old address (an operator fixing a wrong base URL would
+  // else get 503 circuit_open for up to a cool-down after "Test connection" said OK).
+  if (patch.base_url !== undefined) deps.breakers.reset(pid);
   await deps.state.refresh();
   const view = await getProvider(deps, pid);
   // Stored as calls use it, so the snapshot knows nothing changed: the answer says what this write did.
