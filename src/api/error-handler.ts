@@ -8,6 +8,7 @@ import { newRequestId } from '../proxy/request-id';
 import { CORS_HEADERS } from '../http/v1-cors-headers';
 import { isAnthropicPath, speaksAnthropic } from './anthropic-client';
 import { unionFieldMessage } from './union-field-message';
+import { invalidUrlMessage } from './base-url-hint';
 
 function body(message: string, type: string, code: string, param: string | null = null): OpenAIErrorBody {
   return { error: { message, type, param, code } };
@@ -50,7 +51,7 @@ export interface ErrorAnswer {
  * calling an endpoint the gateway does not serve reads that, not a missing model or file.
  */
 function invalidUrl(request: Request, path: string): string {
-  return `Invalid URL (${request.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}).`;
+  return invalidUrlMessage(request.method, path);
 }
 
 /**

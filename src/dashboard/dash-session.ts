@@ -3,6 +3,7 @@ import { CSRF_FIELD, enforceAccess } from '../auth/access-policy';
 import { ruleOf, type RoleNeed } from '../auth/session-guard';
 import { authenticateRequest, type AuthDeps, type AuthResult } from '../auth/authenticate';
 import { ApiError } from '../errors/api-error';
+import { baseUrlHint, invalidUrlMessage, sendsClientKey } from '../api/base-url-hint';
 import type { DashUser } from './dash-types';
 import { isHtmx, redirect } from './respond';
 import { DECIMAL_ID_RULE, decimalId } from '../admin/decimal-id';
@@ -22,7 +23,15 @@ export const toDashUser = (a: AuthResult): DashUser => ({
  */
 export function pageUser(deps: AuthDeps, request: Request): DashUser | Response {
   const auth = authenticateRequest(deps, request);
-  if (!auth) return redirect(request, '/login');
+  if (!auth) {
+    // An OpenAI SDK given the gateway's root as base URL lists models at GET /models, this page:
+    // it would follow the sign-in redirect and read the page as an empty list.
+    const path = new URL(request.url).pathname;
+    if (sendsClientKey(request) && baseUrlHint(path)) {
+      throw new ApiError({ status: 404, message: invalidUrlMessage(request.method, path), type: 'invalid_request_error', code: 'not_found' });
+    }
+    return redirect(request, '/login');
+  }
   if (auth.user.mustChangePassword) return redirect(request, '/change-password');
   return toDashUser(auth);
 }
