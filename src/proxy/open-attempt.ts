@@ -128,9 +128,12 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
 
     tally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
     const reader = inlineTransform(up.res.body!.getReader(), adapter.chatStream(callCtx, tally), up);
-    const first = await reader.read().catch((err) => {
+    let first: ReadableStreamReadResult<Uint8Array>;
+    try {
+      first = await reader.read();
+    } catch (err) {
       throw notEventStream(target.provider, up.res.headers.get('content-type'), err);
-    });
+    }
     if (first.done) throw new Error('empty stream');
     up.touch();
     return { kind: 'stream', first: first.value, reader, tally, upstream: up };
