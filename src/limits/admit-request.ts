@@ -100,7 +100,7 @@ function modelNotPriced(model: string, unpriced: string, scope: string): ApiErro
   const what = unpriced === model ? `The model '${shown(model)}' has` : `The model '${shown(model)}' may route to '${shown(unpriced)}', which has`;
   return new ApiError({
     status: 403,
-    message: `${what} no known price (it is not in the models table, and the bundled genai-prices data does not list it), so ${scope}'s budget could not count its cost. An admin can add it with its prices (POST /api/models, or the dashboard's Models page).`,
+    message: `${what} no known price (it is not in the models table, and the bundled genai-prices data does not list it), so the budget of ${scope} could not count its cost. An admin can add it with its prices (POST /api/models, or the dashboard's Models page).`,
     type: 'permission_error',
     code: 'model_not_priced',
     param: 'model',

@@ -119,7 +119,7 @@ describe('a budget refuses a model whose price is unknown', () => {
       expect(err.type).toBe('permission_error');
       expect(err.param).toBe('model');
       expect(err.message).toContain(model);
-      expect(err.message).toContain('budget');
+      expect(err.message).toContain("the budget of key 'budgeted' could not count its cost");
       expect(fake.requests.length).toBe(calls);
       const row = await apiLogRow(gw, admin, err.headers!.get('x-request-id')!);
       expect(row).toMatchObject({ status: 403, model_requested: model, cost_usd: 0 });
