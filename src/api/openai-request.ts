@@ -239,11 +239,12 @@ export function openaiPost<T>(
       if (limitHeaders) ctx.limits.release(requestId);
       // A refusal before the body was (fully) read (bad key, too large, too slow): close the connection
       // instead of waiting for the rest of a body nobody will read.
-      const unread = (request.body && !request.bodyUsed) || (err instanceof ApiError && (err.status === 408 || err.status === 413));
+      // The gateway stopping (503 shutting_down) closes it too: no next request will be served on it.
+      const closes = (request.body && !request.bodyUsed) || (err instanceof ApiError && (err.status === 408 || err.status === 413 || err.code === 'shutting_down'));
       // The error's row carries this id too (the endpoints log with the prelude's id); errorResponse
       // copies it to Anthropic's `request-id`.
       const ids: Record<string, string> = requestId ? { 'x-request-id': requestId } : {};
-      const extra = { ...(unread ? CLOSE : keepOpen), ...limitHeaders, ...ids };
+      const extra = { ...(closes ? CLOSE : keepOpen), ...limitHeaders, ...ids };
       return errorResponse(err, extra, opts.dialect, opts.endpoint);
     }
   };

@@ -135,10 +135,13 @@ test('LLM_PROXY__DATABASE__PATH with spaces around it (or blank) is the file it 
   }
 }, 60_000);
 
-test('SIGTERM waits for streams in flight; a second SIGTERM ends the endless ones with an error event (503 shutting_down), each keeps its row, and the exit is 0', async () => {
+test('SIGTERM waits for streams in flight; a second SIGTERM ends the endless ones with an error event (503 shutting_down; a whole answer waiting: 503 with its connection closed), each keeps its row, and the exit is 0', async () => {
   // An upstream stream that would go on for hours, one chunk every 100 ms.
   const chunk = (content: string) => JSON.stringify({ id: 'chatcmpl-long', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content }, finish_reason: null }] });
-  const fake = startFakeUpstream(() => sseResponse(Array.from({ length: 100_000 }, (_, i) => chunk(`tick ${i} `)), { delayMs: 100 }));
+  // A whole (not streamed) answer that never comes: its request waits on the upstream.
+  const fake = startFakeUpstream((_req, rec) =>
+    rec.body?.stream === true ? sseResponse(Array.from({ length: 100_000 }, (_, i) => chunk(`tick ${i} `)), { delayMs: 100 }) : new Promise<Response>(() => {}),
+  );
   const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-cut-'));
   const dbPath = join(cwd, 'gophergate.db');
   const p = await startGatewayProcess({
@@ -162,6 +165,12 @@ test('SIGTERM waits for streams in flight; a second SIGTERM ends the endless one
       })();
       return { id: response.headers.get('x-request-id')!, ended };
     }));
+    const whole = fetch(`${p.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${client.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'wait' }] }),
+    });
+    while (fake.requests.length < 3) await Bun.sleep(20);
     p.proc.kill('SIGTERM');
     while (!p.out().includes('draining')) await Bun.sleep(20);
     // The first signal waits for them: still running, still streaming. (A repeat within a second
@@ -175,9 +184,17 @@ test('SIGTERM waits for streams in flight; a second SIGTERM ends the endless one
     for (const err of await Promise.all(streams.map((s) => s.ended))) {
       expect({ code: err?.code, message: err?.message }).toEqual({ code: 'shutting_down', message: expect.stringContaining('shutting down') });
     }
+    // The whole answer's request: 503 shutting_down in OpenAI's shape, its connection closed (no
+    // keep-alive promised by a gateway that is stopping).
+    const res = await whole;
+    expect(res.status).toBe(503);
+    expect(res.headers.get('connection')).toBe('close');
+    expect(res.headers.get('keep-alive')).toBeNull();
+    expect(((await res.json()) as any).error).toMatchObject({ code: 'shutting_down', type: 'server_error' });
     expect(await p.outAtExit()).toContain('gophergate: stopped cleanly');
     const db = new Database(dbPath, { readonly: true });
     try {
+      expect(db.query('SELECT status, stream FROM request_logs WHERE request_id = ?').all(res.headers.get('x-request-id'))).toEqual([{ status: 503, stream: 0 }]);
       for (const s of streams) {
         const rows = db.query('SELECT status, stream FROM request_logs WHERE request_id = ?').all(s.id) as any[];
         expect(rows).toEqual([{ status: 503, stream: 1 }]);
