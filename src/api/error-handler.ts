@@ -5,6 +5,7 @@ import { isStoreUnreachableError } from '../db/pg-store';
 import { isPassingSqliteFailure, storeBusyOr } from '../db/sqlite-write-failure';
 import { toAnthropicError, type AnthropicErrorBody } from '../messages/anthropic-errors';
 import { newRequestId } from '../proxy/request-id';
+import { clientClosed } from '../proxy/upstream-errors';
 import { CORS_HEADERS } from '../http/v1-cors-headers';
 import { isAnthropicPath, speaksAnthropic } from './anthropic-client';
 import { unionFieldMessage } from './union-field-message';
@@ -121,6 +122,13 @@ function openaiAnswer(code: unknown, error: unknown, request: Request, path: str
       // pass, so say so rather than "unexpected error".
       if (isPassingSqliteFailure(error)) {
         const r = toErrorResponse(storeBusyOr(error));
+        return of(r.status, r.body, r.headers);
+      }
+      // The client hung up while its body was being read (Bun rejects the read with "The
+      // connection was closed."): nobody reads this answer, and it is no internal error; an
+      // anonymous client dropping sign-in posts printed one "unexpected error" line each.
+      if (request.signal.aborted) {
+        const r = toErrorResponse(clientClosed());
         return of(r.status, r.body, r.headers);
       }
       const status = (error as any)?.status;

@@ -87,6 +87,8 @@ export interface TestGateway {
   /** Raw fetch to a gateway path with the client key (override headers as needed). */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   addClient(name: string): { key: string; id: number };
+  /** Requests the server has not finished handling (Bun's `server.pendingRequests`), e.g. one whose client left mid-body. */
+  pendingRequests(): number;
   close(): Promise<void>;
 }
 
@@ -199,6 +201,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<TestGatew
         headers: { authorization: `Bearer ${first.key}`, 'content-type': 'application/json', ...(init.headers as any) },
       }),
     addClient,
+    pendingRequests: () => app.server!.pendingRequests,
     async close() {
       await app.stop(true);
       ctx.state.stop();
