@@ -5,6 +5,7 @@ import { keepAliveHint } from '../http/keep-alive-hint';
 import { withHeaders } from '../http/with-headers';
 import { CORS_HEADERS } from '../http/v1-cors-headers';
 import { withRateHeaders, type AnswerKey } from '../limits/answer-rate-headers';
+import { isAnthropicClient, isAnthropicPath } from './anthropic-client';
 import { chatCompletionsRoute } from './chat-routes';
 import { embeddingsRoute } from './embeddings-routes';
 import { imagesRoute } from './images-routes';
@@ -32,14 +33,18 @@ export type V1Table = Record<string, Partial<Record<V1Method, { handler: ServedH
  * `open` is the CORS headers plus the `Keep-Alive` hint of the keep-alive limit, which applies
  * after these answers; the POST endpoints (openaiPost) set their own hint (a stream's limit is longer).
  */
-function v1Answer(ctx: AppContext, handler: V1Handler, open: Record<string, string>): ServedHandler {
+function v1Answer(ctx: AppContext, handler: V1Handler, open: Record<string, string>, path: string): ServedHandler {
   const headers = ANNOUNCES_KEEP_ALIVE.has(handler) ? CORS_HEADERS : open;
-  const failed = (err: unknown) => withHeaders(errorResponse(err), open);
+  // In the endpoint's shape (README): Anthropic's on /v1/messages and under it, the client's on the
+  // model list, OpenAI's elsewhere whatever the headers. The Host refusal on /v1/messages was
+  // OpenAI's, which Anthropic's SDKs cannot read.
+  const anthropic = (request: Request) => isAnthropicPath(path) || (path.startsWith('/v1/models') && isAnthropicClient(request));
+  const failed = (request: Request, err: unknown) => withHeaders(errorResponse(err, {}, anthropic(request) ? 'anthropic' : 'openai'), open);
   return (request, server) => {
-    if (!hostIsValid(request)) return failed(invalidHost());
+    if (!hostIsValid(request)) return failed(request, invalidHost());
     const key: AnswerKey = { limits: null, anthropic: false };
     const out = (res: Response) => (key.limits ? withRateHeaders(ctx, key, withHeaders(res, headers)) : withHeaders(res, headers));
-    const outFailed = (err: unknown) => (key.limits ? withRateHeaders(ctx, key, failed(err)) : failed(err));
+    const outFailed = (err: unknown) => (key.limits ? withRateHeaders(ctx, key, failed(request, err)) : failed(request, err));
     try {
       const r = handler(request, server, key);
       return r instanceof Promise ? r.then(out, outFailed) : out(r);
@@ -70,7 +75,7 @@ export function v1Routes(ctx: AppContext): V1Table {
     served[path] = {};
     for (const [method, route] of Object.entries(methods))
       served[path][method as V1Method] = {
-        handler: v1Answer(ctx, route.handler, open),
+        handler: v1Answer(ctx, route.handler, open, path),
         // Request and response schemas (openapi-v1-docs.ts); `/v1/models/*` is documented by hand as `/v1/models/{model}`.
         detail: path === '/v1/models/*' ? { hide: true } : { security: [{ clientKey: [] }], ...route.detail, ...V1_OPENAPI[`${method} ${path}`] },
       };

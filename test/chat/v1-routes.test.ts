@@ -25,10 +25,10 @@ async function answer(res: Response) {
 }
 
 /** One raw HTTP/1.1 request (fetch would normalise the Host header); status and body. */
-function raw(method: string, target: string, host: string): Promise<{ status: number; body: string; cors: boolean }> {
+function raw(method: string, target: string, host: string, headers: string[] = []): Promise<{ status: number; body: string; cors: boolean }> {
   const port = Number(new URL(gw.url).port);
   return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => s.write(`${method} ${target} HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`));
+    const s = connect(port, '127.0.0.1', () => s.write(`${method} ${target} HTTP/1.1\r\nHost: ${host}\r\n${headers.map((h) => `${h}\r\n`).join('')}Content-Length: 0\r\nConnection: close\r\n\r\n`));
     let buf = '';
     s.on('data', (d) => (buf += d));
     s.on('end', () => resolve({ status: Number(buf.split(' ')[1]), body: buf.slice(buf.indexOf('\r\n\r\n') + 4), cors: /access-control-allow-origin: \*/i.test(buf) }));
@@ -100,10 +100,21 @@ test('other methods on a /v1 path fall through to Elysia: 404 in OpenAI\'s shape
   }
 });
 
-test('a bad Host is refused on every /v1 route before the key is looked at: 400 invalid_host, with CORS', async () => {
+test('a bad Host is refused on every /v1 route before the key is looked at: 400 invalid_host, with CORS, in the route\'s shape', async () => {
   for (const { method, path } of table()) {
     const res = await raw(method, concrete(path), 'evil.com/');
     expect({ method, path, status: res.status, cors: res.cors }).toEqual({ method, path, status: 400, cors: true });
-    expect(JSON.parse(res.body).error.code).toBe('invalid_host');
+    const body = JSON.parse(res.body);
+    // Anthropic's SDKs read only Anthropic's shape (it was OpenAI's on /v1/messages and count_tokens).
+    if (path.startsWith('/v1/messages')) expect({ path, body }).toEqual({ path, body: { type: 'error', error: { type: 'invalid_request_error', message: expect.any(String), details: { error_code: 'invalid_host' } } } });
+    else expect({ path, code: body.error.code }).toEqual({ path, code: 'invalid_host' });
   }
+  // The model list answers an Anthropic client (anthropic-version sent) in its shape, as its other errors;
+  // the OpenAI endpoints answer OpenAI's whatever the headers.
+  for (const path of ['/v1/models', '/v1/models/mock%2Fecho']) {
+    const res = await raw('GET', path, 'evil.com/', ['anthropic-version: 2023-06-01']);
+    expect({ path, body: JSON.parse(res.body) }).toMatchObject({ path, body: { type: 'error', error: { details: { error_code: 'invalid_host' } } } });
+  }
+  const chat = await raw('POST', '/v1/chat/completions', 'evil.com/', ['anthropic-version: 2023-06-01']);
+  expect(JSON.parse(chat.body).error.code).toBe('invalid_host');
 });
