@@ -99,6 +99,10 @@ function openaiAnswer(code: unknown, error: unknown, request: Request, path: str
     case 'VALIDATION':
       return of(400, validationBody(error));
     case 'PARSE':
+      // Elysia also parses the dashboard's forms: a multipart body it cannot read (a boundary missing
+      // or never found) is no JSON, and "not valid JSON" sent a form's author looking at the wrong thing.
+      if (/^\s*multipart\//i.test(request.headers.get('content-type') ?? ''))
+        return of(400, body('The request body is not a valid multipart/form-data form (its boundary is missing or does not match).', 'invalid_request_error', 'invalid_request'));
       return of(400, body('The request body is not valid JSON.', 'invalid_request_error', 'invalid_json'));
     case 'NOT_FOUND': {
       // Every /v1 answer carries an id, as OpenAI's do (the SDKs show it as the error's request id),

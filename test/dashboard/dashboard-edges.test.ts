@@ -99,3 +99,21 @@ test('a save whose body is no form (text/plain, as a script may send) changes no
   expect((await json(await api(gw, 'GET', `/api/models/${model.id}`, { as: admin }))).enabled).toBe(true);
   expect(await json(await api(gw, 'GET', '/api/providers/openai', { as: admin }))).toEqual(before);
 });
+
+test('a multipart body the form parser cannot read is a 400 saying so, not "not valid JSON"', async () => {
+  // Posted by hand or by a script; the dashboard's own forms are url-encoded.
+  const broken: [string, string][] = [
+    ['multipart/form-data', 'username=admin&password=x'],
+    ['multipart/form-data; boundary=xx', '--xx\r\nbroken\r\n\r\n--'],
+  ];
+  for (const path of ['/login', '/teams']) {
+    for (const [type, text] of broken) {
+      const r = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'content-type': type }, body: text });
+      const body = (await r.json()) as any;
+      expect({ path, type, status: r.status, message: body.error.message }).toEqual({ path, type, status: 400, message: expect.stringContaining('multipart/form-data') });
+    }
+  }
+  // A JSON body that is not JSON is still told so.
+  const r = await fetch(`${gw.url}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":' });
+  expect(((await r.json()) as any).error.code).toBe('invalid_json');
+});
