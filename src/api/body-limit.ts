@@ -22,10 +22,16 @@ export const BUN_MAX_REQUEST_BODY_SIZE = Number.MAX_SAFE_INTEGER;
  */
 export const FORM_MAX_BYTES = 1024 * 1024;
 
-function readBeforeSignIn(url: string): boolean {
-  const path = new URL(url).pathname;
+function readBeforeSignIn(path: string): boolean {
   return path === '/api/auth/login' || !(path.startsWith('/api/') || path.startsWith('/v1/'));
 }
+
+/**
+ * A /v1 POST Elysia runs (a trailing slash: `/v1/messages/`) is the endpoint's own handler, which
+ * caps its body itself as on Bun's router (413 in its shape, one log row) and reads a chunked one.
+ * Refused here, a chunked request was a 411 and an oversized one had no row.
+ */
+const cappedByHandler = (path: string) => path.startsWith('/v1/');
 
 const formTooLarge = (maxBytes: number) =>
   new ApiError({
@@ -37,8 +43,8 @@ const formTooLarge = (maxBytes: number) =>
   });
 
 /**
- * The cap for the routes Elysia runs (the /v1 POST endpoints answer before this hook, on Bun's
- * router): a declared Content-Length over it is refused with 413 before the body is read; a
+ * The cap for the routes Elysia runs but /v1 (whose endpoints cap their own bodies, on Bun's
+ * router or through Elysia alike): a declared Content-Length over it is refused with 413 before the body is read; a
  * body without one (chunked) is refused with 411, since Elysia would read it whole. Both are
  * thrown, so the error handler answers them (JSON, or a page for a dashboard browser). A parsed
  * body nested deeper than MAX_JSON_DEPTH is a 400 before validation walks it (as on /v1).
@@ -49,10 +55,13 @@ export function bodyLimit(ctx: AppContext) {
   return new Elysia({ name: 'body-limit' })
     .onRequest(({ request }) => {
       const length = request.headers.get('content-length');
+      if (length === null && !request.headers.has('transfer-encoding')) return;
+      const path = new URL(request.url).pathname;
+      if (cappedByHandler(path)) return;
       if (length !== null) {
         if (Number(length) > maxBytes) throw payloadTooLarge(maxBytes);
-        if (Number(length) > formMaxBytes && readBeforeSignIn(request.url)) throw formTooLarge(formMaxBytes);
-      } else if (request.headers.has('transfer-encoding')) {
+        if (Number(length) > formMaxBytes && readBeforeSignIn(path)) throw formTooLarge(formMaxBytes);
+      } else {
         const err = new ApiError({
           status: 411,
           message: 'A request body must be sent with a Content-Length header.',

@@ -79,6 +79,28 @@ test('a chunked body to a route Elysia runs is refused with 411 (it would be rea
   expect((await res.json()).error.code).toBe('length_required');
 });
 
+test('a /v1 POST with a trailing slash (served through Elysia) caps its own body as without it: chunked is served, too large is its 413, one row each', async () => {
+  const chat = JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] });
+  const message = JSON.stringify({ model: 'mock/echo', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
+  for (const [path, body] of [['/v1/chat/completions/', chat], ['/v1/messages/', message]] as const) {
+    // Elysia's body limit answered a chunked body 411 (and an oversized one 413 without a row).
+    const res = await fetch(`${gw.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gw.clientKey}`, 'content-type': 'application/json' },
+      body: new ReadableStream({ pull: (c) => (c.enqueue(new TextEncoder().encode(body)), c.close()) }),
+      duplex: 'half',
+    } as RequestInit);
+    expect({ path, status: res.status }).toEqual({ path, status: 200 });
+    expect((await gw.waitForRow(res)).status).toBe(200);
+    const r = await claimLength(Number(new URL(gw.url).port), path, 200 * 1024 * 1024, { authorization: `Bearer ${gw.clientKey}` });
+    expect({ path, status: r.status }).toEqual({ path, status: 413 });
+    if (path === '/v1/messages/') expect(JSON.parse(r.body)).toMatchObject({ type: 'error', error: { type: 'request_too_large' } });
+    else expectOpenAI413(r.body);
+    const id = /x-request-id: (\S+)/i.exec(r.head)?.[1];
+    expect({ path, row: id ? (await gw.waitForRow(id)).status : 'no id' }).toEqual({ path, row: 413 });
+  }
+});
+
 test('the server process (bun src/main.ts): a 3 MB body (fetch sends its Content-Length) over a 1 MB cap gets OpenAI 413 JSON', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gg-body-limit-'));
   let p: GatewayProcess | undefined;
