@@ -217,10 +217,11 @@ function toolResultContent(content: unknown, blockPath: string): { text: string;
 
 /**
  * One assistant turn (its consecutive messages) -> one assistant chat message: text joined, tool_use blocks as tool_calls,
- * thinking text as `reasoning_content` where the provider needs it back (tool-calling turns of
- * DeepSeek and Kimi thinking models). Signatures and redacted thinking are Anthropic's alone.
+ * thinking text as `reasoning_content` where the provider needs it back (DeepSeek and Kimi thinking
+ * models: a turn that made tool calls, and one answering tool results, `afterToolResults`, which
+ * DeepSeek V4 wants back too: reasoning-quirk.ts). Signatures and redacted thinking are Anthropic's alone.
  */
-export function assistantMessage(turn: readonly TurnPart[], reasoningBack: boolean): ChatCompletionMessageParam {
+export function assistantMessage(turn: readonly TurnPart[], reasoningBack: boolean, afterToolResults = false): ChatCompletionMessageParam {
   let text = '';
   let thinking = '';
   const calls: ChatCompletionMessageToolCall[] = [];
@@ -252,9 +253,8 @@ export function assistantMessage(turn: readonly TurnPart[], reasoningBack: boole
     }
   });
   const m: ChatCompletionMessageParam & { reasoning_content?: string } = { role: 'assistant', content: calls.length && !text ? null : text };
-  if (calls.length) {
-    m.tool_calls = calls;
-    if (reasoningBack && thinking) m.reasoning_content = thinking;
-  }
+  if (calls.length) m.tool_calls = calls;
+  // The client's own thinking, which the gateway's reasoning memory may no longer hold (a resumed session).
+  if (reasoningBack && thinking && (calls.length || afterToolResults)) m.reasoning_content = thinking;
   return m;
 }

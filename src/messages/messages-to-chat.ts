@@ -209,7 +209,8 @@ export function messagesToChat(req: MessagesRequest, target: TranslateTarget): C
       const text = systemText(turn.parts[0]!.content, `${turn.parts[0]!.path}.content`);
       if (text) messages.push({ role: 'system', content: text });
     } else if (turn.role === 'assistant') {
-      const m = assistantMessage(turn.parts, REASONING_BACK.has(provider));
+      // An answer to tool results carries its thinking back too (not a final one: a prefill is continued, not answered).
+      const m = assistantMessage(turn.parts, REASONING_BACK.has(provider), k < turns.length - 1 && messages.at(-1)?.role === 'tool');
       // A turn with neither text nor calls (thinking alone, cut short) says nothing, and Kimi
       // refuses an empty assistant message: left out. A final one asks for nothing as a prefill.
       if (!m.content && !('tool_calls' in m)) return;
