@@ -35,6 +35,7 @@ import { RedisKeyStateStore } from './redis/redis-key-state-store';
 import { relayMonitor } from './redis/monitor-relay';
 import { RedisReasoningStore } from './redis/redis-reasoning-store';
 import { ReasoningMemory } from './providers/openai-compatible/reasoning-memory';
+import { ResponsesOnlyModels } from './providers/openai/responses-only-models';
 import { SharedLoginThrottle } from './redis/shared-login-throttle';
 import { AuthRuntime } from './auth/auth-runtime';
 import { UpstreamSlots } from './proxy/upstream-slots';
@@ -250,6 +251,8 @@ function assembleContext(
       fetchDocument: createUrlFetcher({ allowHosts: config.security.imageUrlAllowHosts, kind: 'document' }),
       mock: config.mock,
       reasoning,
+      // OpenAI's models its chat API refuses ("only supported in v1/responses"), as learned from its 404s.
+      responsesOnly: new ResponsesOnlyModels(),
     },
     responseStore,
     // Each background response is read back (2 s, then 1.5x longer, at most 30 s apart; 3 h at most) until it ends.

@@ -1,4 +1,5 @@
 import type { ReasoningStore } from './openai-compatible/reasoning-memory';
+import type { ResponsesOnlyModels } from './openai/responses-only-models';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -157,6 +158,11 @@ export interface ChatCallContext {
    * budget (Gemini 2.5's thinkingBudget) keeps it below the cap. Unset: no cap, efforts as they map.
    */
   thinkingCap?: number;
+  /**
+   * The models OpenAI serves on /v1/responses only, by name and as learned from its 404 (the app's:
+   * AdapterDeps.responsesOnly); the OpenAI adapter sends their chat calls there. Unset: by name only.
+   */
+  responsesOnly?: ResponsesOnlyModels;
 }
 
 /** Side services an adapter may need while building a call (kept out so adapters stay pure). */
@@ -169,6 +175,8 @@ export interface AdapterDeps {
   mock?: { latencyMs: number; chunks: number };
   /** The app's reasoning memory for DeepSeek and Kimi tool loops (AppContext.reasoning). */
   reasoning?: ReasoningStore;
+  /** The models OpenAI said it serves on /v1/responses only, learned at run time (providers/openai/responses-only-models.ts). */
+  responsesOnly?: ResponsesOnlyModels;
 }
 
 /** What a stream transform learned while the bytes went by. */
@@ -241,4 +249,9 @@ export interface ProviderAdapter {
   chatStream(ctx: ChatCallContext, tally: StreamTally): Transformer<Uint8Array, Uint8Array>;
   /** Answers calls in-process instead of over HTTP (the mock provider); unset: `fetch`. */
   transport?(call: UpstreamCall, signal: AbortSignal): Promise<Response>;
+  /**
+   * A try's upstream failure taught the adapter another way to make the call (OpenAI's 404 for a
+   * model it serves on /v1/responses only): true, and the try is made once more, built anew.
+   */
+  learnFrom?(err: { upstreamStatus?: number | null; message: string }, ctx: ChatCallContext): boolean;
 }

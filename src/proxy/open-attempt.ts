@@ -82,7 +82,7 @@ export interface StreamAttempt {
  * (UpstreamError for upstream failures, whose isRetryable drives fallback). `a` is the same for
  * every try of a request.
  */
-export async function openAttempt(a: AttemptInput, target: RouteTarget, settings: ProviderSettings): Promise<JsonAttempt | StreamAttempt> {
+export async function openAttempt(a: AttemptInput, target: RouteTarget, settings: ProviderSettings, relearned = false): Promise<JsonAttempt | StreamAttempt> {
   const { ctx, clock } = a;
   const req = (a.bodyFor && a.bodyFor(target)) || a.req;
   const adapter = adapterFor(target.provider);
@@ -99,7 +99,7 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
     model: target.upstreamModel, stream: a.stream, clientWantsUsage: a.clientWantsUsage,
     clientHeaders: a.clientHeaders, apiKey: settings.apiKey, nativeMessages: a.nativeMessages && clampOutputTokens(withOutputCap(a.nativeMessages, cap, 'max_tokens'), limit), reasoning: a.deps.reasoning, clientId: a.clientId, showReasoning: a.showReasoning,
     maxOutputTokens: limit, tools: req.tools, followsToolCall: lastToolResultId(req.messages),
-    oneToolCall: req.parallel_tool_calls === false, thinkingCap,
+    oneToolCall: req.parallel_tool_calls === false, thinkingCap, responsesOnly: a.deps.responsesOnly,
   };
   if (!adapter.builtinTools) refuseBuiltinTools(req, target.provider);
   const call = await adapter.buildChatCall(clampOutputTokens(sent, limit), callCtx, settings, depsFor(a.deps, a.signal));
@@ -142,10 +142,12 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
     const e = up.failure(err);
     // An adapter that read a failed answer's usage (Gemini's failed turn) said what it bills.
     e.spent = spentBy(tally, readingBody) ?? e.spent;
-    throw e;
+    // The failure taught the adapter how to call this model (OpenAI's 404 for a Responses-only one): once more, at once.
+    if (relearned || !adapter.learnFrom?.(e, callCtx)) throw e;
   } finally {
     up.countUpstreamTime();
   }
+  return openAttempt(a, target, settings, true);
 }
 
 /**
@@ -182,12 +184,14 @@ function spentBy(tally: StreamTally | null, readingBody: boolean) {
 class SignalledDeps implements AdapterDeps {
   readonly mock: AdapterDeps['mock'];
   readonly reasoning: AdapterDeps['reasoning'];
+  readonly responsesOnly: AdapterDeps['responsesOnly'];
   constructor(
     private readonly deps: AdapterDeps,
     private readonly signal: AbortSignal,
   ) {
     this.mock = deps.mock;
     this.reasoning = deps.reasoning;
+    this.responsesOnly = deps.responsesOnly;
   }
   fetchImage(url: string, s?: AbortSignal) {
     return this.deps.fetchImage(url, s ?? this.signal);

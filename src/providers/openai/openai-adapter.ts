@@ -1,5 +1,7 @@
 import { createOpenAICompatibleAdapter } from '../openai-compatible/create-openai-compatible-adapter';
-import type { UpstreamBody } from '../types';
+import type { ProviderAdapter, UpstreamBody } from '../types';
+import { callsResponses, isResponseObject, learnsResponsesOnly, parseResponsesAnswer, responsesCall } from './via-responses';
+import { responsesStreamToChat } from './responses-stream-to-chat';
 import { PROVIDER_CATALOG } from '../provider-catalog';
 import { searchModelCallUsd } from '../../usage/openai-tool-prices';
 import type { Usage } from '../../usage/types';
@@ -80,14 +82,36 @@ export function addSearchModelFee(usage: Usage, model: string): void {
   usage.webSearchUsd = fee;
 }
 
-export const openaiAdapter = createOpenAICompatibleAdapter({
+/** OpenAI's request fitting, on the chat body whichever API it goes to: reasoning-model parameters, tool call ids past 40 characters. */
+const fitForOpenAI = (body: UpstreamBody) => shortenToolCallIds(reasoningModelParams(body));
+
+const chatAdapter = createOpenAICompatibleAdapter({
   id: 'openai',
   defaultBaseUrl: PROVIDER_CATALOG.openai.defaultBaseUrl,
   allowedTools: 'native',
   transformRequestBody(body, { deps }) {
     // A chat `file` part takes a document's bytes only (`file_data`), not a URL: a document given by URL is downloaded here.
     const downloading = inlineRemoteFiles(body, deps);
-    return downloading ? downloading.then(() => shortenToolCallIds(reasoningModelParams(body))) : shortenToolCallIds(reasoningModelParams(body));
+    return downloading ? downloading.then(() => fitForOpenAI(body)) : fitForOpenAI(body);
   },
   addFees: addSearchModelFee,
 });
+
+/**
+ * OpenAI's chat API, but for the models it serves on /v1/responses only (via-responses.ts): their
+ * calls go there, translated, and their answers come back as chat completions and chunks.
+ */
+export const openaiAdapter: ProviderAdapter = {
+  ...chatAdapter,
+  buildChatCall(req, ctx, settings, deps) {
+    if (!callsResponses(ctx)) return chatAdapter.buildChatCall(req, ctx, settings, deps);
+    return responsesCall(req, ctx, settings, deps, settings.baseUrl || PROVIDER_CATALOG.openai.defaultBaseUrl, fitForOpenAI);
+  },
+  parseChatResponse(body, ctx) {
+    return isResponseObject(body) ? parseResponsesAnswer(body, ctx) : chatAdapter.parseChatResponse(body, ctx);
+  },
+  chatStream(ctx, tally) {
+    return callsResponses(ctx) ? responsesStreamToChat(ctx, tally) : chatAdapter.chatStream(ctx, tally);
+  },
+  learnFrom: learnsResponsesOnly,
+};
