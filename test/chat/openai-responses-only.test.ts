@@ -205,3 +205,25 @@ test('a chat model (gpt-4o) still goes to /v1/chat/completions', async () => {
   expect(data.choices[0]!.message.content).toBeTruthy();
   expect(openai.requests.slice(before).map((r) => r.path)).toEqual(['/v1/chat/completions']);
 });
+
+test('an answer cut at max_output_tokens (status incomplete) finishes with length; a chat field Responses lacks is a 400 naming it, before any call', async () => {
+  next = (r) => jsonResponse({ ...textResponse(r.body.model), status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } });
+  const cut = await client.chat.completions.create({ model: 'openai/gpt-5-pro', messages: [{ role: 'user', content: 'Hi' }], max_completion_tokens: 100 });
+  expect(cut.choices[0]!.finish_reason).toBe('length');
+  expect(openai.last().body.max_output_tokens).toBe(100);
+
+  const before = openai.requests.length;
+  for (const [extra, param] of [[{ stop: ['\n'] }, 'stop'], [{ n: 2 }, 'n']] as const) {
+    const res = await gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'openai/gpt-5-pro', messages: [{ role: 'user', content: 'Hi' }], ...extra }) });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toMatchObject({ type: 'invalid_request_error', code: 'unsupported_parameter', param });
+    expect(await gw.waitForRow(res)).toMatchObject({ status: 400, model: 'openai/gpt-5-pro' });
+  }
+  const audio = await gw.fetch('/v1/chat/completions', {
+    method: 'POST',
+    body: JSON.stringify({ model: 'openai/gpt-5-pro', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] }] }),
+  });
+  expect(audio.status).toBe(400);
+  expect((await audio.json()).error).toMatchObject({ code: 'unsupported_parameter', param: 'messages[0].content[0].type' });
+  expect(openai.requests.length).toBe(before);
+});

@@ -1,4 +1,6 @@
 import { badRequest } from '../../errors/api-error';
+import { shownValue } from '../../errors/shown-value';
+import { clientPartOf } from '../shared/client-part';
 
 /** A chat request's messages in Responses terms: the leading system/developer text, and the input items. */
 export interface ResponsesInput {
@@ -24,12 +26,19 @@ function inputPart(part: any, where: string): Record<string, unknown> {
     const { file_data, file_id, filename } = part.file ?? {};
     return { type: 'input_file', ...(file_data != null && { file_data }), ...(file_id != null && { file_id }), ...(filename != null && { filename }) };
   }
-  throw badRequest(`Content part type '${String(part?.type)}' is not supported by this model (served on OpenAI's Responses API).`, where, 'unsupported_content');
+  // A bridged request's part is named where the client sent it (client-part.ts), as content-parts.ts names it.
+  const origin = clientPartOf(part);
+  const at = origin?.path ?? where;
+  throw badRequest(
+    `Content of type '${shownValue(origin?.type ?? part?.type)}' (${at}) is not supported by provider 'openai' for this model: it is served on OpenAI's Responses API, which reads text, images and files.`,
+    origin ? at : `${at}.type`,
+    'unsupported_parameter',
+  );
 }
 
 /** A user message's (or a tool result's) content as Responses takes it: its string, or its parts. */
 const inputContent = (content: unknown, where: string) =>
-  Array.isArray(content) ? content.map((p, j) => inputPart(p, `${where}.content.${j}`)) : typeof content === 'string' ? content : '';
+  Array.isArray(content) ? content.map((p, j) => inputPart(p, `${where}.content[${j}]`)) : typeof content === 'string' ? content : '';
 
 /**
  * Chat messages -> Responses `instructions` and input items: the system and developer messages the
@@ -43,14 +52,13 @@ export function chatMessagesToInput(messages: unknown): ResponsesInput {
   const input: Record<string, unknown>[] = [];
   const customCalls = new Set<string>();
   messages.forEach((m: any, i: number) => {
-    const where = `messages.${i}`;
     const role = m?.role;
     if ((role === 'system' || role === 'developer') && input.length === 0) {
       system.push(textOf(m.content));
     } else if (role === 'system' || role === 'developer') {
       input.push({ type: 'message', role, content: textOf(m.content) });
     } else if (role === 'user') {
-      input.push({ type: 'message', role: 'user', content: inputContent(m.content, where) });
+      input.push({ type: 'message', role: 'user', content: inputContent(m.content, `messages[${i}]`) });
     } else if (role === 'assistant') {
       const text = textOf(m.content);
       if (text) input.push({ type: 'message', role: 'assistant', content: text });
@@ -64,10 +72,10 @@ export function chatMessagesToInput(messages: unknown): ResponsesInput {
       }
     } else if (role === 'tool') {
       const custom = customCalls.has(m.tool_call_id);
-      const output = typeof m.content === 'string' ? m.content : inputContent(m.content, where);
+      const output = typeof m.content === 'string' ? m.content : inputContent(m.content, `messages[${i}]`);
       input.push({ type: custom ? 'custom_tool_call_output' : 'function_call_output', call_id: m.tool_call_id, output });
     } else {
-      throw badRequest(`Messages with role '${String(role)}' are not supported by this model (served on OpenAI's Responses API).`, `${where}.role`, 'unsupported_value');
+      throw badRequest(`Messages with role '${shownValue(role)}' are not supported by provider 'openai' for this model: it is served on OpenAI's Responses API.`, `messages[${i}].role`, 'unsupported_value');
     }
   });
   return system.length ? { instructions: system.join('\n\n'), input } : { input };
