@@ -16,7 +16,9 @@ import { openaiSchemaErrors } from '../helpers/openai-schema';
 const ONLY_RESPONSES = { error: { message: 'This model is only supported in v1/responses and not in v1/chat/completions.', type: 'invalid_request_error', param: 'model', code: null } };
 /** A model the gateway does not know by name as Responses-only: learned from the 404. */
 const UNKNOWN = 'gpt-daybreak-blue-latest';
-const CHAT_REFUSES = new Set(['gpt-5-pro', 'gpt-5-codex', 'o3-pro', UNKNOWN]);
+/** Another, first asked for as a stream through /v1/messages. */
+const UNKNOWN_2 = 'gpt-rosalind-research';
+const CHAT_REFUSES = new Set(['gpt-5-pro', 'gpt-5-codex', 'o3-pro', UNKNOWN, UNKNOWN_2]);
 
 const textResponse = (model: string) => ({ ...fixtureJson('responses', 'openai-response.json'), model });
 const toolsResponse = () => fixtureJson('openai', 'responses-tools.json');
@@ -226,4 +228,34 @@ test('an answer cut at max_output_tokens (status incomplete) finishes with lengt
   expect(audio.status).toBe(400);
   expect((await audio.json()).error).toMatchObject({ code: 'unsupported_parameter', param: 'messages[0].content[0].type' });
   expect(openai.requests.length).toBe(before);
+});
+
+test("an `error` event mid-stream (OpenAI's rate limit) ends the stream with the gateway error event, in OpenAI's words", async () => {
+  const events = textEvents('gpt-5-pro').slice(0, 5);
+  events.push({ type: 'error', code: 'rate_limit_exceeded', message: 'Rate limit reached for gpt-5-pro.', param: null, sequence_number: 5 });
+  next = () => sse(events);
+  const { data: stream, response } = await client.chat.completions.create({ model: 'openai/gpt-5-pro', messages: [{ role: 'user', content: 'Hi' }], stream: true }).withResponse();
+  let text = '';
+  const failure = await (async () => {
+    try {
+      for await (const c of stream) text += c.choices[0]?.delta?.content ?? '';
+    } catch (err) {
+      return err as Error;
+    }
+  })();
+  expect(text).toBe('Hello');
+  expect(failure?.message).toContain('Rate limit reached for gpt-5-pro.');
+  const row = await gw.waitForRow(response);
+  expect(row).toMatchObject({ status: 429, errorType: expect.any(String) });
+});
+
+test('learned on a stream too: /v1/messages streaming to an unknown Responses-only model is answered after one 404; one row', async () => {
+  next = null;
+  const stream = anthropicClient(gw).messages.stream({ model: `openai/${UNKNOWN_2}`, max_tokens: 500, messages: [{ role: 'user', content: 'Hello' }] });
+  const message = await stream.finalMessage();
+  expect(message.content).toMatchObject([{ type: 'text', text: 'Hello! How can I help?' }]);
+  expect(callsTo('/v1/chat/completions', UNKNOWN_2)).toBe(1);
+  expect(callsTo('/v1/responses', UNKNOWN_2)).toBe(1);
+  const row = await gw.waitForRow((await stream.withResponse()).response);
+  expect(row).toMatchObject({ endpoint: 'messages', status: 200, promptTokens: 9, completionTokens: 7, error: null });
 });

@@ -79,9 +79,11 @@ export function responsesStreamToChat(ctx: ChatCallContext, tally: StreamTally):
           case 'response.cancelled':
             throw unfinishedResponse(e.response) ?? unfinishedResponse({ status: 'failed' })!;
           case 'error': {
+            // OpenAI's event carries code and message itself; a relay's may nest them in `error`.
             const status = errorChunkStatus(e);
+            const words = errorWords(e.error && typeof e.error === 'object' ? e.error : e, 'stream error');
             // A 401 or 403 is the provider refusing the gateway's key: 502 to the client, as the chat stream says it.
-            throw new UpstreamError('openai', status, `openai stream failed: ${errorWords(e, 'stream error')}`, true, status === 401 || status === 403 ? 502 : undefined, status === 429 ? 'rate_limit_exceeded' : undefined);
+            throw new UpstreamError('openai', status, `openai stream failed: ${words}`, true, status === 401 || status === 403 ? 502 : undefined, status === 429 ? 'rate_limit_exceeded' : undefined);
           }
         }
       },
