@@ -80,7 +80,8 @@ export interface StreamAttempt {
  * (walkTargets): build the call, send it under the header timeout, and read until there is
  * something to answer with (the whole JSON, or the first stream chunk). Throws an ApiError
  * (UpstreamError for upstream failures, whose isRetryable drives fallback). `a` is the same for
- * every try of a request.
+ * every try of a request. `relearned`: this is the try made again after the adapter learned from
+ * the first one's failure (ProviderAdapter.learnFrom), which is not made a third time.
  */
 export async function openAttempt(a: AttemptInput, target: RouteTarget, settings: ProviderSettings, relearned = false): Promise<JsonAttempt | StreamAttempt> {
   const { ctx, clock } = a;
