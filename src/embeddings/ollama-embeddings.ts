@@ -8,6 +8,7 @@ import { EmbeddingData } from './embedding-body';
 import type { EmbeddingInputs, EmbeddingResult } from './embeddings-types';
 import { postEmbeddings, reportedTokens } from './openai-embeddings';
 import { callJson, malformed, type CallOptions } from './upstream-json';
+import { modelWithoutEmbeddings } from './model-without-embeddings';
 
 /**
  * The most a value takes in Ollama's float JSON: Go prints each float32 widened to a float64,
@@ -69,7 +70,9 @@ export async function ollamaEmbeddings(
   const promptTokens = await embedInBatches(ctx, texts, data, nextEnd, async (from, end) => {
     const body: Record<string, unknown> = { model: target.upstreamModel, input: texts.slice(from, end), encoding_format: 'float' };
     if (dims !== null) body.dimensions = dims;
-    const { json } = await callJson(ctx, target, postEmbeddings(settings, body), opts);
+    const { json } = await callJson(ctx, target, postEmbeddings(settings, body), opts).catch((err: unknown) => {
+      throw modelWithoutEmbeddings(err, target.upstreamModel);
+    });
     const got: any[] = Array.isArray(json?.data) ? [...json.data] : [];
     if (got.length !== end - from || !got.every((d) => Array.isArray(d?.embedding))) {
       throw malformed(target.provider, 'one vector per input');

@@ -1,11 +1,11 @@
 import type { AppContext } from '../context';
-import { UpstreamError } from '../errors/api-error';
 import { bearerJsonPost } from '../providers/shared/upstream-call';
 import type { ProviderSettings, UpstreamCall } from '../providers/types';
 import type { RouteTarget } from '../routing/types';
 import { validCounts } from '../usage/usage-fields';
 import type { EmbeddingRequest, EmbeddingResult } from './embeddings-types';
 import { callJson, malformed, type CallOptions } from './upstream-json';
+import { modelWithoutEmbeddings } from './model-without-embeddings';
 
 /** POST `<base>/embeddings`: OpenAI's and Ollama's OpenAI-compatible API. */
 export function postEmbeddings(settings: ProviderSettings, body: unknown): UpstreamCall {
@@ -31,21 +31,6 @@ export function openaiEmbeddingBody(req: EmbeddingRequest, model: string): Recor
   return body;
 }
 
-/** OpenAI's words (HTTP 403, no code, the model unnamed) for embeddings asked of a model without them (a chat model). */
-const NO_EMBEDDINGS = 'You are not allowed to generate embeddings from this model';
-
-/**
- * OpenAI's 403 for a chat model on /v1/embeddings is the request's fault, not the key's: a 400
- * embeddings_not_supported on `model` (a group goes on to its next target, upstream-errors.ts
- * isTargetRefusal). As the 403 it came as, the key pool set every key aside in turn and the client
- * was told the gateway's provider credentials were refused (502).
- */
-function refusedModel(err: unknown, model: string): unknown {
-  if (!(err instanceof UpstreamError) || err.upstreamStatus !== 403 || !err.message.includes(NO_EMBEDDINGS)) return err;
-  const message = `The model '${model}' has no embeddings at ${err.provider} (HTTP 403: ${NO_EMBEDDINGS}); use an embedding model such as text-embedding-3-small.`;
-  return new UpstreamError(err.provider, 400, message, false, 400, 'embeddings_not_supported', {}, 'model');
-}
-
 /**
  * OpenAI: the client's body as sent (openaiEmbeddingBody), the answer byte for byte, except that
  * floats are asked for as base64 and decoded here (floatAnswer): OpenAI's float JSON is ~4x
@@ -59,7 +44,7 @@ export async function openaiEmbeddings(
   const floats = body.encoding_format === undefined || body.encoding_format === 'float';
   if (floats) body.encoding_format = 'base64';
   const { text, json } = await callJson(ctx, target, postEmbeddings(settings, body), opts).catch((err: unknown) => {
-    throw refusedModel(err, target.upstreamModel);
+    throw modelWithoutEmbeddings(err, target.upstreamModel);
   });
   if (!Array.isArray(json?.data)) throw malformed(target.provider, 'a data list');
   const model = typeof json.model === 'string' ? json.model : target.upstreamModel;

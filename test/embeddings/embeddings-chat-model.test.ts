@@ -4,14 +4,16 @@
  * 400 embeddings_not_supported on `model`, no key of the pool is set aside (a 403 naming no model is
  * otherwise a refused key, every key tried and each set aside), and a group goes on to its next
  * target. Google answers a chat model's batchEmbedContents with its 404, relayed as model_not_found.
+ * Ollama answers a chat model with a 5xx (501 from its llama-server runner, 500 from older servers):
+ * the same 400, not a failing provider whose model circuit opens, refusing that model's chat too.
  */
 import { afterAll, beforeAll, beforeEach, expect, test } from 'bun:test';
 import { addProviderKey } from '../../src/admin/provider-keys-service';
 import { modelGroups } from '../../src/db/schema';
 import { ProviderKeyPool } from '../../src/key-pool/key-pool';
-import { jsonResponse, startFakeUpstream } from '../helpers/fake-upstream';
+import { jsonResponse, okCompletion, startFakeUpstream } from '../helpers/fake-upstream';
 import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
-import { geminiBatchAnswer, openaiEmbeddingAnswer, vectorFor } from './fake-embeddings';
+import { geminiBatchAnswer, ollamaEmbeddingAnswer, openaiEmbeddingAnswer, vectorFor } from './fake-embeddings';
 import { envKeyOf } from '../helpers/env-key';
 
 const EMBEDDING_MODELS = new Set(['text-embedding-3-small', 'text-embedding-3-large', 'text-embedding-ada-002']);
@@ -25,14 +27,32 @@ const gemini = startFakeUpstream((_req, rec) =>
     ? geminiBatchAnswer(rec)
     : jsonResponse({ error: { code: 404, message: `models/${rec.path.split('/models/')[1]!.split(':')[0]} is not found for API version v1beta, or is not supported for batchEmbedContents. Call ListModels to see the list of available models and their supported methods.`, status: 'NOT_FOUND' } }, 404),
 );
+/**
+ * Ollama's /v1/embeddings for a chat model, through its OpenAI error middleware (type `api_error`):
+ * llama-server started without `--embedding` answers 501 (llm/llama_server.go normalizeEmbeddingError
+ * keeps its status); Ollama before it, 500 (or 501) from its own runner.
+ */
+const OLLAMA_REFUSALS: Record<string, [number, string]> = {
+  'llama3.2': [501, 'This server does not support embeddings. Start it with `--embeddings`'],
+  'qwen3:8b': [500, 'this model does not support embeddings'],
+};
+const ollama = startFakeUpstream((_req, rec) => {
+  if (rec.path !== '/v1/embeddings') return okCompletion(rec.body.model);
+  const refusal = OLLAMA_REFUSALS[rec.body.model];
+  if (!refusal) return ollamaEmbeddingAnswer(rec.body);
+  return jsonResponse({ error: { message: refusal[1], type: 'api_error', param: null, code: null } }, refusal[0]);
+});
 let gw: TestGateway;
 let poolKeyId: string;
 
 beforeAll(async () => {
-  gw = await startGateway({ env: { ...providerEnv('openai', `${openai.url}/v1`), ...providerEnv('gemini', gemini.url) } });
+  gw = await startGateway({ env: { ...providerEnv('openai', `${openai.url}/v1`), ...providerEnv('gemini', gemini.url), ...providerEnv('ollama', `${ollama.url}/v1`) } });
   poolKeyId = (await addProviderKey(gw.ctx, 'openai', { key: 'sk-pool-second-key-abcdWXYZ', weight: 1, label: 'second' })).id;
   gw.ctx.db.insert(modelGroups).values({
     name: 'chat-then-embed', strategy: 'heuristic', targets: ['openai/gpt-4.1-nano', 'text-embedding-3-small'], updatedAt: Date.now(),
+  }).run();
+  gw.ctx.db.insert(modelGroups).values({
+    name: 'ollama-chat-then-embed', strategy: 'heuristic', targets: ['ollama/llama3.2', 'ollama/nomic-embed-text'], updatedAt: Date.now(),
   }).run();
   gw.ctx.state.reload();
 });
@@ -40,6 +60,7 @@ afterAll(async () => {
   await gw.close();
   openai.close();
   gemini.close();
+  ollama.close();
 });
 beforeEach(() => {
   gw.ctx.keyPool = new ProviderKeyPool();
@@ -75,4 +96,26 @@ test("a Gemini chat model: Google's 404 relayed as model_not_found, naming batch
   expect(err.status).toBe(404);
   expect(err.error).toMatchObject({ code: 'model_not_found' });
   expect((err.error as any).message).toContain('not supported for batchEmbedContents');
+});
+
+test.each(Object.keys(OLLAMA_REFUSALS))("ollama/%s, a chat model: 400 embeddings_not_supported in Ollama's words, one call each; its circuit stays closed, its chat answers", async (model) => {
+  const before = ollama.requests.length;
+  for (let i = 0; i < 8; i++) {
+    const err = await apiError(gw.openai().embeddings.create({ model: `ollama/${model}`, input: 'a document' }));
+    expect([err.status, err.headers?.get('x-should-retry') ?? null]).toEqual([400, null]);
+    expect(err.error).toMatchObject({ type: 'invalid_request_error', param: 'model', code: 'embeddings_not_supported' });
+    expect((err.error as any).message).toContain(OLLAMA_REFUSALS[model]![1]);
+    expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'embeddings', status: 400, provider: 'ollama' });
+  }
+  expect(ollama.requests.length - before).toBe(8);
+  const chat = await gw.openai().chat.completions.create({ model: `ollama/${model}`, messages: [{ role: 'user', content: 'hi' }] });
+  expect(chat.choices[0]!.message.content).toBeTruthy();
+});
+
+test('a group whose Ollama chat model refuses goes on to its embedding model', async () => {
+  const { data, response } = await gw.openai().embeddings.create({ model: 'ollama-chat-then-embed', input: 'grouped', encoding_format: 'float' }).withResponse();
+  expect(response.headers.get('x-gophergate-route')).toBe('ollama-chat-then-embed>ollama/nomic-embed-text');
+  expect(data.data[0]!.embedding).toEqual(vectorFor('grouped', 8));
+  const row = await gw.waitForRow(response);
+  expect(JSON.parse(row.attempts!).map((a: any) => a.status)).toEqual([400, 200]);
 });
