@@ -50,6 +50,9 @@ function itemResource(item: ResponsesInputItem, seen: Set<string>): InputItemRes
         ...item, id: id ?? `fco_${newId('fc').slice(3)}`, type, status: (item.status as string) ?? 'completed',
         ...(Array.isArray(item.output) ? { output: listedParts(item.output) } : {}),
       };
+    case 'reasoning':
+      // A reasoning item sent back without its id (OpenAI's ReasoningItem ids are `rs_…`).
+      return { ...item, id: id ?? newId('rs'), type };
     default:
       return { ...item, id: id ?? newId('msg'), type };
   }

@@ -36,6 +36,14 @@ const INPUTS: [string, unknown[]][] = [
       { role: 'user', content: 'No' },
     ],
   ],
+  [
+    'a reasoning item sent back without its id (listed with an rs_ id, as OpenAI names them)',
+    [
+      { role: 'user', content: 'Hi' },
+      { type: 'reasoning', summary: [], encrypted_content: 'gAAAAB' },
+      { role: 'user', content: 'Again' },
+    ],
+  ],
 ];
 
 for (const [name, input] of INPUTS) {
