@@ -87,20 +87,22 @@ export function startUpstream(ctx: AppContext, target: RouteTarget, call: Upstre
   const up = new UpstreamCallInFlight(ctx, target.provider, opts);
   // One of the upstream requests in flight, held until dispose (waits in a bounded queue when full).
   const queued = acquireSlot(ctx.upstreamSlots, opts.signal, opts.clock);
-  up.answer = queued ? queued.then(() => sendAfterWait(ctx, up, target, call, opts.clock)) : up.send(ctx, target, call);
+  up.answer = queued ? queued.then(() => sendIfKeyGood(ctx, up, target, call, opts.clock)) : sendIfKeyGood(ctx, up, target, call, opts.clock);
   return up;
 }
 
 /**
- * Sends a call that waited for its slot, if its client key is still good: revoked or expired
- * while it waited, it gives the slot back and is refused with the 401 the key gets now (nothing
- * sent). Only after a wait: the call that finds a slot free was authenticated a moment ago.
+ * Sends a call on the slot it holds, if its client key is still good: revoked or expired since
+ * the key was checked, it gives the slot back and is refused with the 401 the key gets now
+ * (nothing sent). Checked before every call, not only after a wait for a slot: the key was checked
+ * when the request's headers came, and its body may take up to the body timeout to arrive (or an
+ * earlier target of its group up to the upstream timeouts to fail) while an admin revokes it.
  */
-function sendAfterWait(ctx: AppContext, up: UpstreamCallInFlight, target: RouteTarget, call: UpstreamCall, clock: RequestClock): Promise<Response> {
+function sendIfKeyGood(ctx: AppContext, up: UpstreamCallInFlight, target: RouteTarget, call: UpstreamCall, clock: RequestClock): Promise<Response> {
   const refused = clock.clientId === null ? null : keyRefusalNow(ctx.state.getSnapshot(), clock.clientId, ctx.limits.now());
   if (refused) {
     ctx.upstreamSlots.release();
-    throw refused;
+    return Promise.reject(refused);
   }
   return up.send(ctx, target, call);
 }
