@@ -3,6 +3,7 @@ import { concatBytes } from '../http/concat-bytes';
 import type { OpenedUpstream } from '../proxy/open-upstream';
 import { bearerJsonPost, joinUrl } from '../providers/shared/upstream-call';
 import { SseParser } from '../providers/shared/sse-parser';
+import { lastEventEnd } from '../providers/shared/sse-event-end';
 import { tallyText } from '../providers/shared/tally-text';
 import { providerLabel } from '../providers/provider-catalog';
 import type { ProviderId, ProviderSettings, StreamTally, UpstreamCall } from '../providers/types';
@@ -213,14 +214,20 @@ export function relayResponsesStream(
           await hooks.atTerminal(responseId, outputIds);
         }
         if (!rename) {
-          pending.push(r.value);
-          // The read ends inside an event: held until the event is whole.
-          if (!parser.idle()) {
+          // The read ends inside an event: the whole events before it go out, the rest is held until
+          // its event is whole (reading on for a read that ends between events would, against an
+          // upstream faster than the client, read the answer into memory: sse-event-end.ts).
+          const cut = parser.idle() ? r.value.length : lastEventEnd(pending, r.value);
+          if (cut < 0) {
+            pending.push(r.value);
             up.touch(); // part of an event came: the upstream is not silent
             continue;
           }
-          send(controller, pending.length === 1 ? r.value : concatBytes(pending));
+          const rest = r.value.subarray(cut);
+          pending.push(cut === r.value.length ? r.value : r.value.subarray(0, cut));
+          send(controller, pending.length === 1 ? pending[0]! : concatBytes(pending));
           pending.length = 0;
+          if (rest.length > 0) pending.push(rest);
           return null;
         }
         if (reframed !== '') {

@@ -9,6 +9,7 @@ import { redactKeyInBytes } from '../../security/redact-key';
 import { anthropicImageType } from './image-media-type';
 import { MessageStartNamer } from './answer-model';
 import { concatBytes } from '../../http/concat-bytes';
+import { lastEventEnd } from '../shared/sse-event-end';
 import { billedWebSearch, compactionText } from './server-side-steps';
 
 const LINE_ENDS = new TextEncoder().encode('\n\n');
@@ -154,11 +155,21 @@ export function nativeMessagesTransformer(ctx: ChatCallContext, tally: StreamTal
         out = namer.take(chunk);
         if (namer.done) namer = null;
       }
+      // The read ends inside an event: the whole events before it go out, the rest is held until its
+      // event is whole (waiting for a read that ends between events would, against an upstream
+      // faster than the client, read the answer into memory: sse-event-end.ts).
+      let rest: Uint8Array | null = null;
       if (!failure && (opening || !parser.idle())) {
-        if (out.byteLength > 0) pending.push(out);
-        return;
+        const cut = opening ? -1 : lastEventEnd(pending, out);
+        if (cut < 0) {
+          if (out.byteLength > 0) pending.push(out);
+          return;
+        }
+        rest = out.subarray(cut);
+        out = out.subarray(0, cut);
       }
       if (pending.length > 0) out = concatBytes([...pending.splice(0), out]);
+      if (rest) pending.push(rest);
       // Anthropic's error event goes out as it came, but for the gateway's key should it quote it.
       if (out.byteLength > 0) {
         controller.enqueue(failure ? redactKeyInBytes(out, ctx.apiKey) : out);
