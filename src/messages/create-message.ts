@@ -11,7 +11,7 @@ import { completionText, gatewayHeaders } from '../proxy/request-outcome';
 import { routeChat } from '../proxy/route-chat';
 import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-completion';
 import type { RouteDecision, RouteTarget } from '../routing';
-import { approximatePromptTokens, estimateUsage, usageOrEstimate } from '../usage/estimate-usage';
+import { approximatePromptTokens, estimateSampled, estimateUsage, usageOrEstimate } from '../usage/estimate-usage';
 import type { Usage } from '../usage/types';
 import { toAnthropicError } from './anthropic-errors';
 import type { MessagesRequest } from './anthropic-types';
@@ -143,7 +143,7 @@ function anthropicEvents(chunks: AsyncGenerator<ChatCompletionChunk>, model: str
     id: o.id, type: 'message' as const, role: 'assistant' as const, model,
     stop_reason: null, stop_sequence: null, stop_details: null, usage,
   };
-  return messageEventStream(chunks, new MessageStreamBridge(skeleton, o.stops, o.toolName), { pingMs: o.pingMs, estimate: (text: string) => estimateUsage(messages, text) });
+  return messageEventStream(chunks, new MessageStreamBridge(skeleton, o.stops, o.toolName), { pingMs: o.pingMs, estimate: (delivered) => estimateSampled(messages, delivered) });
 }
 
 const isNative = (t: RouteTarget) => t.provider === 'anthropic';

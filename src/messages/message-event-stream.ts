@@ -3,6 +3,7 @@ import { chunkEventStream } from '../proxy/chunk-event-stream';
 import type { ChatCompletionChunk } from '../providers/types';
 import { normalizeOpenAIUsage } from '../usage/openai-usage';
 import type { Usage } from '../usage/types';
+import type { DeliveredSample } from '../usage/estimate-usage';
 import { toAnthropicError } from './anthropic-errors';
 import type { MessagesEvent } from './anthropic-types';
 import type { MessageStreamBridge } from './message-stream-bridge';
@@ -14,7 +15,7 @@ export interface MessageEventStreamOptions {
   /** A `ping` is sent after this much silence from the upstream (Anthropic keeps idle streams alive the same way). */
   pingMs?: number;
   /** Usage when the upstream sent none (a cut stream is answered with an error, not this). */
-  estimate: (deliveredText: string) => Promise<Usage>;
+  estimate: (delivered: DeliveredSample) => Promise<Usage>;
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { ChatCompletionChunk } from '../providers/types';
 import type { Usage } from '../usage/types';
+import type { DeliveredSample } from '../usage/estimate-usage';
+import { tallyText } from '../providers/shared/tally-text';
 import { DIRECT_CALLER, type AnthropicMessage, type MessagesEvent } from './anthropic-types';
 import type { AnthropicError } from './anthropic-errors';
 import { finalStop, matchedStopOf, toAnthropicUsage } from './chat-to-message';
@@ -46,7 +48,7 @@ export class MessageStreamBridge {
   private usage: Usage | null = null;
   private ended = false;
   /** Text, reasoning and arguments delivered, for an estimate when the upstream sends no usage. */
-  delivered = '';
+  readonly delivered: DeliveredSample = { deliveredText: '' };
 
   constructor(
     private readonly skeleton: Omit<AnthropicMessage, 'content'>,
@@ -148,7 +150,7 @@ export class MessageStreamBridge {
   }
 
   private text(kind: 'text' | 'thinking', text: string, events: MessagesEvent[]): void {
-    this.delivered += text;
+    tallyText(this.delivered, text);
     if (!this.waiting()) return this.emitText(kind, text, events);
     const last = this.held.at(-1);
     if (last?.kind === kind) last.text += text;
@@ -180,7 +182,7 @@ export class MessageStreamBridge {
   private tool(tc: ChatCompletionChunk.Choice.Delta.ToolCall, events: MessagesEvent[]): void {
     const { call, fresh } = this.calls.of(tc);
     const args = typeof tc.function?.arguments === 'string' ? tc.function.arguments : '';
-    this.delivered += args;
+    tallyText(this.delivered, args);
     if (fresh) {
       call.args = args;
       if (this.waiting()) this.held.push({ kind: 'tool_use', call });

@@ -11,7 +11,7 @@ import type { RouteDecision, RouteTarget } from '../routing/types';
 import type { ModelPrices } from '../usage/price-types';
 import { computeCost } from '../usage/cost';
 import { pricesAt } from '../usage/time-of-day-prices';
-import { estimateOutput, estimateUsage, withCompactionEstimate, type MessageLike } from '../usage/estimate-usage';
+import { estimateOutput, estimateUsage, scaledOutput, withCompactionEstimate, type MessageLike } from '../usage/estimate-usage';
 import type { TokenCounter } from '../usage/token-counter';
 import { ZERO_USAGE, type BillExtras, type Usage } from '../usage/types';
 import { roundMs, type RequestClock } from './request-clock';
@@ -323,11 +323,7 @@ async function estimateOutputDelivered(upstream: Usage, d: Delivered, counter: T
 }
 
 /** An output count of a sampled text (tallyText keeps only the first part) scaled up to all that was delivered. */
-function scaledToDelivered(output: number, d: Delivered): number {
-  const text = d.text ?? '';
-  const total = d.chars ?? text.length;
-  return text.length > 0 && total > text.length ? Math.round((output * total) / text.length) : output;
-}
+const scaledToDelivered = (output: number, d: Delivered): number => scaledOutput(output, { deliveredText: d.text ?? '', deliveredChars: d.chars });
 
 /** Text a non-stream completion delivered, for estimating when the upstream gave no usage. */
 export function completionText(c: ChatCompletion): string {

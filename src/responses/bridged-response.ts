@@ -7,7 +7,7 @@ import { gatewayHeaders } from '../proxy/request-outcome';
 import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-completion';
 import type { ChatRunOptions } from '../proxy/chat-pipeline';
 import type { EarlierTries } from '../proxy/walk-targets';
-import { estimateOutput, estimateUsage } from '../usage/estimate-usage';
+import { estimateOutputSampled, estimateSampled } from '../usage/estimate-usage';
 import { toOpenAIUsage, type Usage } from '../usage/types';
 import { chatToResponse } from './chat-to-response';
 import { inputItemsOf } from './input-items';
@@ -188,7 +188,7 @@ async function answerBridged(run: ResponsesRun, { req, chat, conversation }: Bri
   const estimate = async () => {
     if (bridge.hasUsage) return;
     const reported = s.upstreamUsage();
-    bridge.usageEstimate = responseUsage(reported ? await estimateOutput(reported, bridge.delivered) : await estimateUsage(chat.messages as any[], bridge.delivered));
+    bridge.usageEstimate = responseUsage(reported ? await estimateOutputSampled(reported, bridge.delivered) : await estimateSampled(chat.messages as any[], bridge.delivered));
   };
   const body = chunkEventStream<ResponseEvent>(chunks, {
     start: () => bridge.start(),
@@ -268,7 +268,7 @@ async function runInBackground(
   let modelId = decision.targets[0]!.modelId;
   job.push(bridge.start(true));
   const estimate = async () => {
-    if (!bridge.hasUsage) bridge.usageEstimate = responseUsage(await estimateUsage(chat.messages as any[], bridge.delivered));
+    if (!bridge.hasUsage) bridge.usageEstimate = responseUsage(await estimateSampled(chat.messages as any[], bridge.delivered));
   };
   /**
    * The response ends as it stands: cancelled, failed, or complete; its last event (the response

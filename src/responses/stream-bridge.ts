@@ -14,6 +14,8 @@ import type {
   ResponseUsage,
 } from './responses-types';
 import { encodeThinking } from './thinking-content';
+import type { DeliveredSample } from '../usage/estimate-usage';
+import { tallyText } from '../providers/shared/tally-text';
 
 interface OpenText {
   /** `refusal`: a message item whose part is a refusal (an OpenAI model's `delta.refusal`). */
@@ -66,7 +68,7 @@ export class ResponsesStreamBridge {
   private ended = false;
   private readonly summaries: boolean;
   /** Text, reasoning and tool names and arguments delivered, for an estimate when the upstream sends no usage. */
-  delivered = '';
+  readonly delivered: DeliveredSample = { deliveredText: '' };
   /** The usage to report when the upstream sent none (the estimate the request's row bills); set before `finish` or `fail`. */
   usageEstimate: ResponseUsage | null = null;
 
@@ -113,9 +115,9 @@ export class ResponsesStreamBridge {
     const refusal = typeof delta.refusal === 'string' ? delta.refusal : '';
     // In the order the chat adapters tally delivered text (content, reasoning, refusal, tool calls), so an
     // estimate counts what the row's does.
-    if (delta.content) this.delivered += delta.content;
-    if (delta.reasoning_content) this.delivered += delta.reasoning_content;
-    this.delivered += refusal;
+    if (delta.content) tallyText(this.delivered, delta.content);
+    if (delta.reasoning_content) tallyText(this.delivered, delta.reasoning_content);
+    tallyText(this.delivered, refusal);
     if (delta.reasoning_content) this.appendText('reasoning', delta.reasoning_content, events);
     const blocks = (delta as { thinking_blocks?: unknown }).thinking_blocks;
     if (Array.isArray(blocks) && blocks.length) this.addThinking(blocks, events);
@@ -187,8 +189,8 @@ export class ResponsesStreamBridge {
   private tool(tc: ChatCompletionChunk.Choice.Delta.ToolCall, events: ResponseEvent[]): void {
     const { call, fresh } = this.calls.of(tc);
     const args = typeof tc?.function?.arguments === 'string' ? tc.function.arguments : '';
-    if (typeof tc?.function?.name === 'string') this.delivered += tc.function.name;
-    this.delivered += args;
+    if (typeof tc?.function?.name === 'string') tallyText(this.delivered, tc.function.name);
+    tallyText(this.delivered, args);
     this.closeText(events, 'completed');
     if (fresh) {
       this.closeTools(events, undefined, true);

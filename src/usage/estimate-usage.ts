@@ -137,6 +137,32 @@ export async function estimateOutput(
   return { ...upstream, output, reasoning, estimated: true };
 }
 
+/**
+ * Delivered text as a stream keeps it for an estimate (providers/shared/tally-text.ts): its first
+ * characters, and how many were delivered in all (unset: the text's length).
+ */
+export interface DeliveredSample {
+  deliveredText: string;
+  deliveredChars?: number;
+}
+
+/** An output count of a sampled text scaled up to all that was delivered. */
+export function scaledOutput(output: number, d: DeliveredSample): number {
+  const total = d.deliveredChars ?? d.deliveredText.length;
+  return d.deliveredText.length > 0 && total > d.deliveredText.length ? Math.round((output * total) / d.deliveredText.length) : output;
+}
+
+/** estimateUsage of a sampled delivered text, its output scaled up to all that was delivered. */
+export async function estimateSampled(prompt: readonly MessageLike[] | string, d: DeliveredSample, counter: TokenCounter = tokenCounter): Promise<Usage> {
+  const u = await estimateUsage(prompt, d.deliveredText, counter);
+  return { ...u, output: scaledOutput(u.output, d) };
+}
+
+/** estimateOutput of a sampled delivered text, its count scaled up to all that was delivered. */
+export function estimateOutputSampled(upstream: Usage, d: DeliveredSample, counter: TokenCounter = tokenCounter): Promise<Usage> {
+  return estimateOutput(upstream, d.deliveredText, counter, (n) => scaledOutput(n, d));
+}
+
 /** The upstream's usage when it sent one, otherwise an estimate of prompt + delivered text. */
 export async function usageOrEstimate(
   upstream: Usage | null,

@@ -4,6 +4,7 @@ import { messageEventStream } from '../../src/messages/message-event-stream';
 import { MessageStreamBridge } from '../../src/messages/message-stream-bridge';
 import { toAnthropicUsage } from '../../src/messages/chat-to-message';
 import { expectAnthropicOrder, parseSse } from './messages-helpers';
+import { TALLY_TEXT_CAP } from '../../src/providers/shared/tally-text';
 
 const skeleton = () => ({
   id: 'msg_1', type: 'message' as const, role: 'assistant' as const, model: 'm',
@@ -191,7 +192,7 @@ describe('messageEventStream', () => {
   test('pings while the upstream is silent; estimates usage when none came', async () => {
     const body = messageEventStream(slow([chunk({ content: 'a' }), chunk({ content: 'b' }, 'stop')], 150), new MessageStreamBridge(skeleton()), {
       pingMs: 20,
-      estimate: async (text) => ({ input: 7, cachedInput: 0, output: text.length, reasoning: 0, estimated: true }),
+      estimate: async (d) => ({ input: 7, cachedInput: 0, output: d.deliveredText.length, reasoning: 0, estimated: true }),
     });
     const events = parseSse(await new Response(body).text());
     expectAnthropicOrder(events);
@@ -210,5 +211,17 @@ describe('messageEventStream', () => {
     const events = parseSse(await new Response(body).text());
     expect(events.at(-1)).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } });
     expect(events.map((e) => e.type)).not.toContain('message_stop');
+  });
+});
+
+describe('delivered text kept for an estimate', () => {
+  test('a long translated stream keeps a bounded sample and the count of all it delivered, not the whole text', () => {
+    const b = new MessageStreamBridge(skeleton());
+    b.start();
+    const piece = 'word '.repeat(3277); // ~16 KiB
+    for (let i = 0; i < 64; i++) b.push(chunk({ content: piece }));
+    b.push(chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] }));
+    expect(b.delivered.deliveredText.length).toBe(TALLY_TEXT_CAP);
+    expect(b.delivered.deliveredChars).toBe(64 * piece.length + '{"a":1}'.length);
   });
 });

@@ -4,6 +4,7 @@ import { responseSkeleton } from '../../src/responses/response-skeleton';
 import type { ResponseEvent } from '../../src/responses/responses-types';
 import { EVENT_SCHEMAS, schemaErrors } from './openai-schema';
 import { expectConsistentItems } from './stream-invariants';
+import { TALLY_TEXT_CAP } from '../../src/providers/shared/tally-text';
 
 async function chunks(name: string): Promise<any[]> {
   const text = await Bun.file(new URL(`../fixtures/responses/${name}`, import.meta.url)).text();
@@ -246,4 +247,14 @@ describe('ResponsesStreamBridge', () => {
     expect(failed.at(-1)).toMatchObject({ type: 'response.failed', response: { status: 'failed', error: { code: 'server_error', message: 'upstream reset' } } });
     expect(bridge.finish()).toEqual([]);
   });
+});
+
+test('a long bridged stream keeps a bounded sample of its text for an estimate, and the count of all it delivered', () => {
+  const bridge = new ResponsesStreamBridge(responseSkeleton({ model: 'deepseek-chat', input: 'hi' } as any, 'resp_l', 'deepseek-chat', 1745400000));
+  bridge.start();
+  const piece = 'word '.repeat(3277);
+  const chunk = (delta: any) => ({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'deepseek-chat', choices: [{ index: 0, delta, finish_reason: null }] }) as any;
+  for (let i = 0; i < 64; i++) bridge.push(chunk({ content: piece }));
+  expect(bridge.delivered.deliveredText.length).toBe(TALLY_TEXT_CAP);
+  expect(bridge.delivered.deliveredChars).toBe(64 * piece.length);
 });

@@ -2,7 +2,8 @@ import { expect, setDefaultTimeout, test } from 'bun:test';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { computeCost } from '../../src/usage/cost';
 import { countTextTokens } from '../../src/usage/count-text-tokens';
-import { estimateUsage, promptPieces, usageOrEstimate } from '../../src/usage/estimate-usage';
+import { estimateSampled, estimateUsage, promptPieces, usageOrEstimate } from '../../src/usage/estimate-usage';
+import { tallyText } from '../../src/providers/shared/tally-text';
 import type { TokenCounter } from '../../src/usage/token-counter';
 
 // The first count loads the o200k tables (~60 ms here, longer on a loaded CI machine).
@@ -85,4 +86,15 @@ test('files and audio count in the prompt: a PDF by its pages, another file and 
   // 160,000 bytes of mp3 (10 s at 128 kbit/s) at 500 bytes a token.
   const audio = promptPieces([{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: Buffer.alloc(160_000).toString('base64'), format: 'mp3' } }] }]);
   expect(audio.fixed).toBe(3 + 3 + 320);
+});
+
+test('a long delivered text is sampled (tallyText) and its estimate scaled up to all of it', async () => {
+  const sample = { deliveredText: '' };
+  const piece = ' word'.repeat(4000);
+  for (let i = 0; i < 100; i++) tallyText(sample, piece);
+  const u = await estimateSampled(prompt, sample, direct);
+  const whole = countTextTokens(piece.repeat(100));
+  expect(u.estimated).toBe(true);
+  expect(u.input).toBe(await promptTokens(prompt));
+  expect(Math.abs(u.output - whole) / whole).toBeLessThan(0.01);
 });

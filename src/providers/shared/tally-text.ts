@@ -1,4 +1,4 @@
-import type { StreamTally } from '../types';
+import type { DeliveredSample } from '../../usage/estimate-usage';
 
 /**
  * Text kept for estimating a stream's output when the upstream sends no usage. Beyond this the
@@ -8,7 +8,7 @@ import type { StreamTally } from '../types';
 export const TALLY_TEXT_CAP = 256 * 1024;
 
 /** Adds delivered text to the tally: counted always, kept up to TALLY_TEXT_CAP characters. */
-export function tallyText(tally: StreamTally, text: string): void {
+export function tallyText(tally: DeliveredSample, text: string): void {
   if (!text) return;
   tally.deliveredChars = (tally.deliveredChars ?? tally.deliveredText.length) + text.length;
   const room = TALLY_TEXT_CAP - tally.deliveredText.length;
