@@ -12,6 +12,7 @@ import net from 'node:net';
 import { parsePrometheus, valueOf } from '../metrics/parse-prometheus';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { until } from '../helpers/until';
+import { chunkedBody, rawStream as rawChat, settles } from './raw-stream-client';
 
 setDefaultTimeout(60_000);
 
@@ -73,60 +74,11 @@ function startUpstream(mode: () => 'large' | 'endless') {
   return { server, conns, listening, url: () => `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/v1` };
 }
 
-/** A raw HTTP/1.1 client on node:net: sends one streamed chat request and keeps every byte. */
+const CHAT = JSON.stringify({ model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+/** A raw client of one streamed chat request; `ended`: the last chunk of the chunked body is in. */
 function rawStream(gw: TestGateway, key: string) {
-  const body = JSON.stringify({ model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] });
-  const sock = net.connect(Number(new URL(gw.url).port), '127.0.0.1');
-  const parts: Buffer[] = [];
-  let bytes = 0;
-  /** The first bytes (the head and a frame or two) and the last ones, as text. */
-  let head = '';
-  let tail = '';
-  sock.on('data', (d: Buffer) => {
-    parts.push(d);
-    bytes += d.length;
-    if (head.length < 4096) head += d.toString('latin1', 0, 4096);
-    tail = (tail + d.toString('latin1', Math.max(0, d.length - 64))).slice(-64);
-  });
-  sock.on('error', () => {});
-  sock.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${key}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
-  return {
-    sock,
-    bytes: () => bytes,
-    head: () => head,
-    /** The answer ended: the last chunk of the chunked body is in. */
-    ended: () => tail.endsWith('data: [DONE]\n\n\r\n0\r\n\r\n'),
-    all: () => Buffer.concat(parts),
-    requestId: () => /x-request-id: ([\w-]+)\r\n/.exec(head)?.[1],
-  };
-}
-
-/** The SSE text of a chunked HTTP answer (head dropped, chunk framing removed). */
-function chunkedBody(raw: Buffer): string {
-  let at = raw.indexOf('\r\n\r\n') + 4;
-  const out: Buffer[] = [];
-  for (;;) {
-    const eol = raw.indexOf('\r\n', at);
-    const size = parseInt(raw.subarray(at, eol).toString('latin1'), 16);
-    if (!size) break;
-    out.push(raw.subarray(eol + 2, eol + 2 + size));
-    at = eol + 2 + size + 2;
-  }
-  return Buffer.concat(out).toString('utf8');
-}
-
-/** Waits until `value()` stopped changing for `polls` looks in a row (a limit only bounds a hang). */
-async function settles(value: () => number, polls = 5, stepMs = 100): Promise<number> {
-  let last = -1;
-  let same = 0;
-  const end = Date.now() + 20_000;
-  while (same < polls && Date.now() < end) {
-    await Bun.sleep(stepMs);
-    const v = value();
-    same = v === last ? same + 1 : 0;
-    last = v;
-  }
-  return last;
+  const c = rawChat(gw, key, '/v1/chat/completions', CHAT);
+  return { ...c, ended: () => c.tail().endsWith('data: [DONE]\n\n\r\n0\r\n\r\n') };
 }
 
 let upstream: ReturnType<typeof startUpstream>;

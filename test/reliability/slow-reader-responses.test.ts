@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import net from 'node:net';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { until } from '../helpers/until';
+import { chunkedBody, rawStream, settles } from './raw-stream-client';
 
 setDefaultTimeout(60_000);
 
@@ -111,59 +112,6 @@ function startUpstream() {
   return { server, conns, listening, url: () => `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/v1` };
 }
 
-/** A raw HTTP/1.1 client: sends one streamed request and keeps every byte. */
-function rawStream(gw: TestGateway, wire: Wire) {
-  const body = JSON.stringify(wire.request);
-  const sock = net.connect(Number(new URL(gw.url).port), '127.0.0.1');
-  const parts: Buffer[] = [];
-  let bytes = 0;
-  let head = '';
-  let tail = '';
-  sock.on('data', (d: Buffer) => {
-    parts.push(d);
-    bytes += d.length;
-    if (head.length < 4096) head += d.toString('latin1', 0, 4096);
-    tail = (tail + d.toString('latin1', Math.max(0, d.length - 16))).slice(-16);
-  });
-  sock.on('error', () => {});
-  sock.write(`POST ${wire.path} HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${gw.clientKey}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
-  return {
-    sock,
-    bytes: () => bytes,
-    ended: () => tail.endsWith('\r\n0\r\n\r\n'),
-    all: () => Buffer.concat(parts),
-    requestId: () => /x-request-id: ([\w-]+)\r\n/.exec(head)?.[1],
-  };
-}
-
-/** The SSE text of a chunked HTTP answer (head dropped, chunk framing removed). */
-function chunkedBody(raw: Buffer): string {
-  let at = raw.indexOf('\r\n\r\n') + 4;
-  const out: Buffer[] = [];
-  for (;;) {
-    const eol = raw.indexOf('\r\n', at);
-    const size = parseInt(raw.subarray(at, eol).toString('latin1'), 16);
-    if (!size) break;
-    out.push(raw.subarray(eol + 2, eol + 2 + size));
-    at = eol + 2 + size + 2;
-  }
-  return Buffer.concat(out).toString('utf8');
-}
-
-/** Waits until `value()` stopped changing for `polls` looks in a row (a limit only bounds a hang). */
-async function settles(value: () => number, polls = 5, stepMs = 100): Promise<number> {
-  let last = -1;
-  let same = 0;
-  const end = Date.now() + 20_000;
-  while (same < polls && Date.now() < end) {
-    await Bun.sleep(stepMs);
-    const v = value();
-    same = v === last ? same + 1 : 0;
-    last = v;
-  }
-  return last;
-}
-
 let upstream: ReturnType<typeof startUpstream>;
 let gw: TestGateway;
 beforeAll(async () => {
@@ -183,7 +131,8 @@ test.each([
   ['/v1/messages (Anthropic)', MESSAGES],
 ])('%s: a stream whose client stops reading holds the upstream back; once it reads again every event arrives intact, one row', async (_name, wire) => {
   const before = upstream.conns.length;
-  const c = rawStream(gw, wire);
+  const c = rawStream(gw, gw.clientKey, wire.path, JSON.stringify(wire.request));
+  const ended = () => c.tail().endsWith('\r\n0\r\n\r\n');
   await until(() => c.bytes() > 0);
   c.sock.pause();
   await until(() => upstream.conns.length > before);
@@ -193,7 +142,7 @@ test.each([
   expect(held).toBeLessThan(TOTAL / 2);
 
   c.sock.resume();
-  await until(c.ended, 30_000);
+  await until(ended, 30_000);
   const events = chunkedBody(c.all())
     .split('\n\n')
     .filter((e) => e.startsWith(`event: ${wire.deltaEvent}\n`))
