@@ -29,7 +29,8 @@ export interface OpenedUpstream {
    * Restarts the idle timer while the relay waits for its client to take more (TCP backpressure):
    * silence now is the client's, not the upstream's. If it lasts the idle timeout, the upstream call
    * is aborted as 'stalled' (a client failure, not the upstream's) and `onStall` runs, since no read
-   * is pending to notice. The next touch() ends the wait.
+   * is pending to notice; so it does when the gateway cuts the call meanwhile (a second stop signal).
+   * The next touch() ends the wait.
    */
   awaitClient(onStall: () => void): void;
   /** Aborts the upstream call (the client went away). */
@@ -245,9 +246,16 @@ export class UpstreamCallInFlight implements OpenedUpstream, FailureContext, Hel
     this.controller.abort(new GatewayAbort('client'));
   }
 
-  /** The gateway stops (UpstreamSlots.cutAll): the call ends, and its request says why. */
+  /**
+   * The gateway stops (UpstreamSlots.cutAll): the call ends, and its request says why. A relay
+   * waiting for its client to take more has no read pending to notice: its `onStall` is told at
+   * once (it ends the body with the error and writes the row), not when the client reads again.
+   */
   cut(): void {
+    const waiting = this.onStall;
+    this.onStall = null;
     this.controller.abort(new GatewayAbort('shutdown'));
+    waiting?.();
   }
 
   /**

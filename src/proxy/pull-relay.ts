@@ -34,12 +34,21 @@ export function pullRelay(up: OpenedUpstream, reader: { cancel(): Promise<void> 
     steps.onEnd(error);
   };
   let out!: ReadableStreamDefaultController<Uint8Array>;
-  /** The client took nothing for the idle timeout (the upstream call is aborted already). */
+  /**
+   * The upstream call ended while the relay waited for its client (it is aborted already): the
+   * client took nothing for the idle timeout, or the gateway cut the call to stop.
+   */
   const stalled = () => {
     if (ended) return;
     const e = up.failure(null);
     reader.cancel().catch(() => {});
     end(e);
+    if (e.code === 'shutting_down') {
+      // The stream ends with the error event behind what the client has yet to take (the server
+      // cuts a client that does not take it in time).
+      for (const bytes of steps.errorBytes(e)) out.enqueue(bytes);
+      return out.close();
+    }
     // Ends the body; Bun would still keep the connection while it holds unsent bytes, so the
     // caller's dropClient (open-upstream.ts, run right after this) closes it.
     out.error(stalledError);

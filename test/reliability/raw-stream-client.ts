@@ -56,3 +56,36 @@ export async function settles(value: () => number, polls = 5, stepMs = 100): Pro
   }
   return last;
 }
+
+/** One connection to rawSseUpstream: bytes of body it wrote, whether it wrote its end, whether it closed. */
+export interface RawUpstreamConn {
+  written: number;
+  finished: boolean;
+  closed: boolean;
+}
+
+/**
+ * An upstream on a raw socket: the first bytes of a request get a chunked `text/event-stream` 200,
+ * then `respond` writes the body, one chunk per `piece` (false once the socket is full: wait for 'drain').
+ */
+export function rawSseUpstream(respond: (io: { sock: net.Socket; conn: RawUpstreamConn; piece(b: Uint8Array): boolean; request: string }) => void) {
+  const conns: RawUpstreamConn[] = [];
+  const server = net.createServer((sock) => {
+    const conn: RawUpstreamConn = { written: 0, finished: false, closed: false };
+    conns.push(conn);
+    sock.on('error', () => {});
+    sock.on('close', () => void (conn.closed = true));
+    const piece = (b: Uint8Array) => {
+      conn.written += b.length;
+      sock.write(`${b.length.toString(16)}\r\n`);
+      sock.write(b);
+      return sock.write('\r\n');
+    };
+    sock.once('data', (d: Buffer) => {
+      sock.write('HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n');
+      respond({ sock, conn, piece, request: d.toString('latin1') });
+    });
+  });
+  const listening = new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, conns, listening, url: () => `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/v1` };
+}

@@ -8,10 +8,9 @@
  * whole answer into memory). A client that reads again gets every event intact, one row.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
-import net from 'node:net';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { until } from '../helpers/until';
-import { chunkedBody, rawStream, settles } from './raw-stream-client';
+import { chunkedBody, rawSseUpstream, rawStream, settles } from './raw-stream-client';
 
 setDefaultTimeout(60_000);
 
@@ -66,24 +65,10 @@ const MESSAGES: Wire = {
   outputTokens: 4321,
 };
 
-interface UpstreamConn {
-  written: number;
-  finished: boolean;
-}
-
-/** An OpenAI Responses and Anthropic Messages upstream on a raw socket: each write ending inside an event, as fast as the socket takes them. */
-function startUpstream() {
-  const conns: UpstreamConn[] = [];
-  const server = net.createServer((sock) => {
-    const c: UpstreamConn = { written: 0, finished: false };
-    conns.push(c);
-    sock.on('error', () => {});
-    const piece = (b: Uint8Array) => {
-      c.written += b.length;
-      sock.write(`${b.length.toString(16)}\r\n`);
-      sock.write(b);
-      return sock.write('\r\n');
-    };
+/** An OpenAI Responses and Anthropic Messages upstream on a raw socket, each write ending inside an event, as fast as the socket takes them. */
+const startUpstream = () =>
+  rawSseUpstream(({ sock, conn, piece, request }) => {
+    const wire = request.startsWith('POST /v1/messages') ? MESSAGES : RESPONSES;
     // Each write ends 100 bytes into the next event (the rest of one event, then the start of the
     // next): the gateway's reads end inside an event, never between two.
     let held: Uint8Array = new Uint8Array(0);
@@ -93,24 +78,16 @@ function startUpstream() {
       return ok;
     };
     let i = 0;
-    let wire = RESPONSES;
     const pump = () => {
       while (i < FRAMES) if (!event(wire.delta(i++))) return void sock.once('drain', pump);
       event(wire.last);
       piece(held);
-      c.finished = true;
+      conn.finished = true;
       sock.end('0\r\n\r\n');
     };
-    sock.once('data', (d: Buffer) => {
-      if (d.toString('latin1').startsWith('POST /v1/messages')) wire = MESSAGES;
-      sock.write('HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n');
-      event(wire.head);
-      pump();
-    });
+    event(wire.head);
+    pump();
   });
-  const listening = new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, conns, listening, url: () => `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/v1` };
-}
 
 let upstream: ReturnType<typeof startUpstream>;
 let gw: TestGateway;
