@@ -169,7 +169,7 @@ export function nativeMessagesTransformer(ctx: ChatCallContext, tally: StreamTal
         out = out.subarray(0, cut);
       }
       if (pending.length > 0) out = concatBytes([...pending.splice(0), out]);
-      if (rest) pending.push(rest);
+      if (rest && rest.byteLength > 0) pending.push(rest);
       // Anthropic's error event goes out as it came, but for the gateway's key should it quote it.
       if (out.byteLength > 0) {
         controller.enqueue(failure ? redactKeyInBytes(out, ctx.apiKey) : out);
