@@ -1,6 +1,6 @@
 import type { AnthropicErrorObject } from '../errors/api-error';
 import type { ProviderId } from './types';
-import { googleDimensionsRefused, googleKeyInvalid, googleRegionRefused, googleRetryDelay } from './gemini/gemini-error';
+import { googleCancelled, googleDimensionsRefused, googleKeyInvalid, googleRegionRefused, googleRetryDelay } from './gemini/gemini-error';
 import { ollamaRefusedParam } from './ollama/ollama-refusals';
 import { xaiAtCapacity, xaiContentBlocked, xaiKeyInvalid, xaiLiveSearchGone, xaiModelNotFound, xaiModerationRefused, xaiOutOfCredit } from './grok/xai-error';
 
@@ -87,6 +87,7 @@ export function readErrorBody(provider: ProviderId, status: number, text: string
   out.retryAfter = googleRetryDelay(err);
   out.keyInvalid = status === 400 && (googleKeyInvalid(err) || (xai && xaiKeyInvalid(json)));
   out.regionRefused = status === 400 && googleRegionRefused(err);
+  if (status === 499 && googleCancelled(err)) out.means = 500;
   // Google's `param` is null; its words name outputDimensionality, which the client sent as `dimensions`.
   if (provider === 'gemini' && status === 400 && googleDimensionsRefused(out.message)) out.param = 'dimensions';
   // Ollama's "does not support tools/thinking/chat": the model's limit, named as the gateway names one.

@@ -3,7 +3,7 @@
  * clients against the fake Gemini: a refused key, which Google answers with 400 INVALID_ARGUMENT
  * (ErrorInfo reason API_KEY_INVALID) instead of a 401, and a 429 RESOURCE_EXHAUSTED that arrives as
  * the error event of a 200 stream, with its wait in a RetryInfo detail, and a refusal of where the
- * gateway runs (400 FAILED_PRECONDITION). Each request leaves one
+ * gateway runs (400 FAILED_PRECONDITION), and the 499 CANCELLED its backend answers under load. Each request leaves one
  * row, found by its x-request-id.
  */
 import { afterAll, beforeAll, beforeEach, expect, test } from 'bun:test';
@@ -126,6 +126,30 @@ test('a 401 or 403 named in a 200 stream\'s error event is the gateway\'s key re
     expect(err.status).toBe(502);
     expect((await gw.waitForRow(err.headers.get('x-request-id'))).status).toBe(502);
   }
+});
+
+test("Google's 499 CANCELLED ('The operation was cancelled.', its backend giving up under load) is the 502 a backend error is, which SDKs retry: not a 499 blaming the client, nor a row that reads as a client that left", async () => {
+  const cancelled = { error: { code: 499, message: 'The operation was cancelled.', errors: [{ message: 'The operation was cancelled.', domain: 'global', reason: 'backendError' }], status: 'CANCELLED' } };
+  // Over HTTP (array-wrapped, as Google sends it) and as the error event of a 200 stream.
+  for (const stream of [false, true]) {
+    fake.reply(stream ? { sse: `data: ${JSON.stringify(cancelled)}\r\n\r\n` } : { raw: JSON.stringify([cancelled]), status: 499 });
+    const err = await gw.openai().chat.completions.create({ model: 'gemini/gemini-2.5-flash', messages: hi, stream }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(err.status).toBe(502);
+    expect(err.error).toMatchObject({ type: 'api_error', code: 'upstream_error' });
+    expect(err.message).toContain('The operation was cancelled.');
+    expect(await gw.waitForRow(err.headers.get('x-request-id'))).toMatchObject({ provider: 'gemini', status: 502, errorType: 'upstream_error' });
+  }
+  expect(gw.ctx.keyPool.stateOf('gemini', keyIds()[0]!, 'gemini-2.5-flash').state).toBe('active');
+  // Anthropic's client gets its api_error; the openai client's own retry gets the answer.
+  fake.reply({ raw: JSON.stringify([cancelled]), status: 499 });
+  const anth = await anthropic().messages.create({ model: 'gemini/gemini-2.5-flash', max_tokens: 64, messages: hi }).catch((e) => e);
+  expect(anth).toBeInstanceOf(Anthropic.InternalServerError);
+  expect(anth.error.error).toMatchObject({ type: 'api_error' });
+  fake.reply({ raw: JSON.stringify([cancelled]), status: 499 }, { json: fixtureJson('text.json') });
+  const retrying = new OpenAI({ apiKey: gw.clientKey, baseURL: `${gw.url}/v1`, maxRetries: 1 });
+  const done = await retrying.chat.completions.create({ model: 'gemini/gemini-2.5-flash', messages: hi });
+  expect(done.choices[0]!.finish_reason).toBe('stop');
 });
 
 test('with a second key, the refused one is set aside and the request is answered with the other', async () => {

@@ -20,11 +20,24 @@ export function geminiErrorMessage(body: unknown): string {
   return message ?? status ?? 'Gemini returned an error.';
 }
 
-/** The HTTP status a Gemini error body names (`error.code`), or null when it names none. */
+/** The HTTP status a Gemini error body names (`error.code`), or null when it names none; Google's 499 CANCELLED the 500 it means (googleCancelled). */
 export function geminiErrorStatus(body: unknown): number | null {
   const b = Array.isArray(body) ? body[0] : body;
-  const code = (b as { error?: { code?: unknown } } | null)?.error?.code;
+  const err = (b as { error?: { code?: unknown } } | null)?.error;
+  const code = err?.code;
+  if (code === 499 && googleCancelled(err)) return 500;
   return typeof code === 'number' && Number.isInteger(code) && code >= 400 && code < 600 ? code : null;
+}
+
+/**
+ * Google's 499 CANCELLED ("The operation was cancelled.", reason backendError), which Gemini answers
+ * under heavy load: its backend gave up on the call, not the client (the gateway reads no answer to a
+ * call it cancelled itself). Passed on as a 499 it told the client its request was invalid, no SDK
+ * retried it, a group did not fall back, and its row read as a client that left. It is the 500 a
+ * backend error is: a retryable 502.
+ */
+export function googleCancelled(err: any): boolean {
+  return err?.status === 'CANCELLED';
 }
 
 /**
