@@ -1,6 +1,7 @@
 import type { AnthropicErrorObject } from '../errors/api-error';
 import type { ProviderId } from './types';
 import { googleCancelled, googleDimensionsRefused, googleKeyInvalid, googleRegionRefused, googleRetryDelay } from './gemini/gemini-error';
+import { htmlErrorText } from './html-error-text';
 import { ollamaRefusedParam } from './ollama/ollama-refusals';
 import { xaiAtCapacity, xaiContentBlocked, xaiKeyInvalid, xaiLiveSearchGone, xaiModelNotFound, xaiModerationRefused, xaiOutOfCredit } from './grok/xai-error';
 
@@ -71,7 +72,9 @@ export function readErrorBody(provider: ProviderId, status: number, text: string
   try {
     json = JSON.parse(text);
   } catch {
-    return out; // not JSON: the text is the message
+    // Not JSON: the text is the message; an HTML error page (Google's front end, a proxy) its words.
+    out.message = htmlErrorText(text) ?? text;
+    return out;
   }
   // Gemini wraps errors in an array; OpenAI-compatible ones use {error:{message,code}} or {error:"..."}.
   const err = Array.isArray(json) ? json[0]?.error : json?.error;

@@ -14,6 +14,8 @@ import { ProviderKeyPool } from '../../src/key-pool/key-pool';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 import { FakeGemini } from './fake-gemini';
 import { fixtureJson } from './helpers';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const G1 = 'AIzaSyFAKE-google-errors-key-1111';
 const G2 = 'AIzaSyFAKE-google-errors-key-2222';
@@ -150,6 +152,25 @@ test("Google's 499 CANCELLED ('The operation was cancelled.', its backend giving
   const retrying = new OpenAI({ apiKey: gw.clientKey, baseURL: `${gw.url}/v1`, maxRetries: 1 });
   const done = await retrying.chat.completions.create({ model: 'gemini/gemini-2.5-flash', messages: hi });
   expect(done.choices[0]!.finish_reason).toBe('stop');
+});
+
+test("Google's front end answering with its HTML error page (502 'That’s an error.'): the client is told the page's words, not its markup and style sheet", async () => {
+  const page = readFileSync(join(import.meta.dir, '..', 'fixtures', 'gemini', 'error-502-gfe.html'), 'utf8');
+  for (const stream of [false, true]) {
+    fake.reply({ raw: page, status: 502 });
+    const err = await gw.openai().chat.completions.create({ model: 'gemini/gemini-2.5-flash', messages: hi, stream }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(err.error).toMatchObject({ type: 'api_error', code: 'upstream_error' });
+    expect(err.message).toContain('Error 502 (Server Error)!!1 502. That’s an error. The server encountered a temporary error and could not complete your request. Please try again in 30 seconds.');
+    expect(err.message).not.toMatch(/[<>{}]/);
+    const row = await gw.waitForRow(err.headers.get('x-request-id'));
+    expect(row).toMatchObject({ provider: 'gemini', status: 502, errorType: 'upstream_error' });
+    expect(row.error).toContain('The server encountered a temporary error');
+  }
+  // Anthropic's client: its api_error, with the same words.
+  fake.reply({ raw: page, status: 502 });
+  const anth = await anthropic().messages.create({ model: 'gemini/gemini-2.5-flash', max_tokens: 64, messages: hi }).catch((e) => e);
+  expect(anth.error.error.message).toContain('The server encountered a temporary error');
 });
 
 test('with a second key, the refused one is set aside and the request is answered with the other', async () => {
