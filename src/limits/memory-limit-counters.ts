@@ -180,7 +180,9 @@ export class MemoryLimitCounters implements LimitCounters {
     // Spend is kept per period only where a budget needs it (the admin API reads the logs otherwise).
     if (l.budgetUsd !== null) s.rollover(l, now);
     if (l.maxParallel !== null && s.inFlight >= l.maxParallel) return refusal('parallel', l, s, input, null);
-    if (l.rpm !== null && s.requestCount() >= l.rpm) return refusal('rpm', l, s, input, s.reqTimes[s.reqStart]! + WINDOW_MS - now);
+    // Until enough of the oldest admissions have left for one more: more than the oldest when the
+    // window holds more than the limit (the limit lowered, or an outage's shares added to it).
+    if (l.rpm !== null && s.requestCount() >= l.rpm) return refusal('rpm', l, s, input, s.reqTimes[s.reqStart + s.requestCount() - l.rpm]! + WINDOW_MS - now);
     if (l.tpm !== null && s.tokSum + input.tokens > l.tpm) {
       if (input.tokens > l.tpm) return refusal('tpm', l, s, input, null);
       // Wait until enough of the window's oldest entries have left.

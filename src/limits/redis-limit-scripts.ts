@@ -187,9 +187,11 @@ for i = 1, n do
   if s.rpm >= 0 then
     local c = redis.call('ZCARD', s.S..':req')
     if c >= s.rpm then
+      -- Until enough of the oldest have left for one more (more than the oldest when the window
+      -- holds more than the limit: the limit lowered, or an outage's shares added to it).
       local wait = WINDOW
-      local oldest = redis.call('ZRANGE', s.S..':req', 0, 0, 'WITHSCORES')
-      if #oldest > 0 then wait = tonumber(oldest[2]) + WINDOW - now end
+      local nth = redis.call('ZRANGE', s.S..':req', c - s.rpm, c - s.rpm, 'WITHSCORES')
+      if #nth > 0 then wait = tonumber(nth[2]) + WINDOW - now end
       return refuse(i, 'rpm', wait, tsum, spend, reserved)
     end
   end

@@ -16,6 +16,18 @@ let n = 0;
 const admit = (c: MemoryLimitCounters, scopes: ScopeLimits[], now: number, worstCostUsd = 0, tokens = 0) =>
   c.admit({ requestId: `r${++n}`, scopes, worstCostUsd, tokens, now });
 
+test('RPM lowered below what the window holds: the wait is until enough admissions left for one more, not until the oldest did', () => {
+  const c = new MemoryLimitCounters();
+  for (const at of [0, 10_000, 20_000, 30_000]) expect(admit(c, [scope({ rpm: 4 })], T0 + at).ok).toBe(true);
+  // Lowered to 2: 4 in the window, so 3 must leave (the one admitted at +20 s is the third).
+  const refused = admit(c, [scope({ rpm: 2 })], T0 + 40_000);
+  expect(!refused.ok && [refused.reason, refused.retryAfterMs]).toEqual(['rpm', 40_000]);
+  expect(!refused.ok && refused.message).toContain('Try again in 40s.');
+  // Until then refused, as the wait said; then admitted.
+  expect(admit(c, [scope({ rpm: 2 })], T0 + 79_999).ok).toBe(false);
+  expect(admit(c, [scope({ rpm: 2 })], T0 + 80_000).ok).toBe(true);
+});
+
 test('RPM is a sliding window: N admitted, N+1 refused with the wait until the oldest leaves', () => {
   const c = new MemoryLimitCounters();
   const s = scope({ rpm: 3 });

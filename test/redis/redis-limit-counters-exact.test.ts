@@ -42,6 +42,20 @@ describe('same answers as the in-memory counters', () => {
     expect((await c.outstanding(key)).reservedUsd).toBeCloseTo(0.35, 12);
   });
 
+  test('RPM lowered below what the window holds (or an outage added to it): the wait is until enough admissions left for one more', async () => {
+    const c = await instance();
+    const other = await instance();
+    const key = `c:lowered-${prefix}`;
+    const s = (rpm: number) => scope({ key, rpm });
+    for (const [i, at] of [0, 10_000, 20_000, 30_000].entries()) expect((await admit(i % 2 ? other : c, [s(4)], T0 + at)).ok).toBe(true);
+    // Lowered to 2: 4 in the window, so 3 must leave (the one admitted at +20 s is the third).
+    const refused = await admit(other, [s(2)], T0 + 40_000);
+    expect(!refused.ok && [refused.reason, refused.retryAfterMs]).toEqual(['rpm', 40_000]);
+    expect(!refused.ok && refused.message).toContain('Try again in 40s.');
+    expect((await admit(c, [s(2)], T0 + 79_999)).ok).toBe(false);
+    expect((await admit(c, [s(2)], T0 + 80_000)).ok).toBe(true);
+  });
+
   test('RPM is a sliding window: N admitted, N+1 refused with the wait until the oldest leaves', async () => {
     const c = await instance();
     const s = scope({ rpm: 3 });
