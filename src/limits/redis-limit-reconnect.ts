@@ -90,7 +90,7 @@ export class RedisLimitReconnect {
     };
     link.onUp(() => {
       connected();
-      void connect().then(() => this.flush());
+      void connect().then(() => this.flush()).then(() => this.floorsAfterFlush());
     });
     if (link.isUp()) void connect();
     const timer = setInterval(() => {
@@ -226,6 +226,18 @@ export class RedisLimitReconnect {
       a.unconfirmed = false;
       return r;
     });
+  }
+
+  /**
+   * Every reconnection, once the work that waited is in: the spend this instance last saw per
+   * budget (its own requests since included) as a floor. A Redis that came back with its data but
+   * older (restored from a snapshot, a replica promoted before it had the last writes) keeps its
+   * epoch and would otherwise have each budget forget what was spent since, and serve it again. A
+   * Redis that kept everything is above every floor already: nothing changes.
+   */
+  private async floorsAfterFlush(): Promise<void> {
+    if (this.pending.length || !this.link.isUp()) return;
+    await this.leaveFloors();
   }
 
   /** Redis is back: what waited goes now, in order. */
