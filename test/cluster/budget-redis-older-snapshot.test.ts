@@ -7,48 +7,20 @@
  * again: a $0.02 budget under load across three instances ended at $0.0252 spent (its Redis spend
  * back from $0.0162 to $0.009). Two instances, one PostgreSQL, a Redis of the test's own.
  */
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
+import { expect, setDefaultTimeout, test } from 'bun:test';
 import { RedisClient } from 'bun';
 import OpenAI from 'openai';
-import { api, login, ADMIN_PASSWORD, type Session } from '../helpers/admin-harness';
-import { fixtureJson, jsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
 import { eventually } from '../helpers/redis-env';
 import type { TestGateway } from '../helpers/start-gateway';
-import { createLimitedKey, redisOf, startOnOwnRedis, startOwnRedis, untilRestored, type OwnRedis } from './own-redis';
+import { createLimitedKey, restartRedis, useOwnRedisPair } from './own-redis';
 
 setDefaultTimeout(60_000);
 
 const PREFIX = 'gg-older-snapshot:';
-const PRICE = 1000; // USD per 1M tokens: the fixture's 19 + 9 tokens cost $0.028
 const BUDGET = 1;
 const body = { model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user' as const, content: 'Hello' }] };
-
-let fake: FakeUpstream;
-let db: TestDatabase;
-let redis: OwnRedis;
-let A: TestGateway, B: TestGateway;
-let admin: Session;
-
-const start = (id: string) => startOnOwnRedis({ upstreamUrl: `${fake.url}/v1`, dbUrl: db.url, redis, prefix: PREFIX, id });
-
-beforeAll(async () => {
-  fake = startFakeUpstream(() => jsonResponse(fixtureJson('openai', 'chat.json')));
-  db = await createTestDatabase('gg_older_snapshot');
-  redis = await startOwnRedis();
-  A = await start('gw-a');
-  B = await start('gw-b');
-  admin = await login(A, 'admin', ADMIN_PASSWORD);
-  expect((await api(A, 'PATCH', '/api/models/gpt-4o-mini', { as: admin, body: { input_price: PRICE, output_price: PRICE, cached_input_price: PRICE } })).status).toBe(200);
-});
-
-afterAll(async () => {
-  await A?.close();
-  await B?.close();
-  await db?.drop();
-  await redis?.close();
-  fake?.close();
-});
+// The fixture's 19 + 9 tokens at $1000 per 1M cost $0.028.
+const rig = useOwnRedisPair({ prefix: PREFIX, dbPrefix: 'gg_older_snapshot', price: 1000 });
 
 /** 200, or the refusal's code. */
 const send = (gw: TestGateway, key: string) =>
@@ -58,7 +30,8 @@ const send = (gw: TestGateway, key: string) =>
   );
 
 test('Redis restarted from a snapshot older than the last requests: the budget keeps what was spent since', async () => {
-  const { id, key } = await createLimitedKey(admin, [A, B], 'older-snapshot', { budget_usd: BUDGET, budget_period: 'month' });
+  const { A, B, redis, db } = rig;
+  const { id, key } = await createLimitedKey(rig.admin, [A, B], 'older-snapshot', { budget_usd: BUDGET, budget_period: 'month' });
   for (const gw of [A, B]) expect(await eventually(() => gw.ctx.state.getSnapshot().clientsById?.get(id)?.limits?.scopes[0]?.budgetUsd === BUDGET, 10_000)).toBe(true);
   const r = new RedisClient(redis.url);
   await r.connect();
@@ -82,11 +55,7 @@ test('Redis restarted from a snapshot older than the last requests: the budget k
   r.close();
 
   // Killed and started again: it loads the snapshot, its epoch the one the instances knew.
-  await redis.kill();
-  for (const gw of [A, B]) expect(await eventually(async () => (await redisOf(gw)) === 'down', 5_000)).toBe(true);
-  await redis.start();
-  for (const gw of [A, B]) expect(await eventually(async () => (await redisOf(gw)) === 'ok', 10_000)).toBe(true);
-  await untilRestored([A, B]);
+  await restartRedis(redis, [A, B]);
   const r2 = new RedisClient(redis.url);
   await r2.connect();
   const spendNow = async () => Number((await r2.send('HGET', [`${PREFIX}lim:c:${id}:st`, 'spend'])) ?? 0);

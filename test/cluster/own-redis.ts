@@ -3,12 +3,14 @@
  * test can kill it and start it again, empty, on the same port: what an operator sees when Redis
  * restarts without persistence.
  */
-import { expect } from 'bun:test';
+import { afterAll, beforeAll, expect } from 'bun:test';
 import { rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '../helpers/redis-env';
-import { api, json, type Session } from '../helpers/admin-harness';
+import { api, json, login, ADMIN_PASSWORD, type Session } from '../helpers/admin-harness';
+import { fixtureJson, jsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
 export interface OwnRedis {
@@ -82,7 +84,14 @@ export async function startOwnRedis(o: { password?: string } = {}): Promise<OwnR
 /** What a gateway's /health says of Redis: `ok`, `down` or `off`. */
 export const redisOf = async (gw: { url: string }) => ((await (await fetch(`${gw.url}/health`)).json()) as { redis: string }).redis;
 
-export async function restartRedisEmpty(redis: OwnRedis, gateways: readonly { url: string; ctx?: unknown }[]): Promise<void> {
+export const restartRedisEmpty = (redis: OwnRedis, gateways: readonly { url: string; ctx?: unknown }[]) => restartRedis(redis, gateways);
+
+/**
+ * Kills `redis` and starts it again, once each gateway's /health said it was down; returns once
+ * each says it is back and has put back its reservations. It comes back empty, or with what a
+ * `SAVE` sent to it last wrote (a snapshot older than what the gateways counted since).
+ */
+export async function restartRedis(redis: OwnRedis, gateways: readonly { url: string; ctx?: unknown }[]): Promise<void> {
   await redis.kill();
   for (const gw of gateways) expect(await eventually(async () => (await redisOf(gw)) === 'down', 5_000)).toBe(true);
   await redis.start();
@@ -126,4 +135,42 @@ export async function createLimitedKey(as: Session, on: TestGateway[], name: str
   const k = await json(r);
   for (const gw of on) expect(await eventually(() => gw.ctx.state.getSnapshot().clientsById?.get(k.id)?.limits != null, 10_000)).toBe(true);
   return { id: k.id, key: k.key };
+}
+
+export interface OwnRedisPair {
+  fake: FakeUpstream;
+  db: TestDatabase;
+  redis: OwnRedis;
+  A: TestGateway;
+  B: TestGateway;
+  admin: Session;
+}
+
+/**
+ * Registers the file's hooks: two in-process gateways (gw-a, gw-b) on a database and a Redis of the
+ * file's own under `prefix`, OpenAI's chat fixture upstream, gpt-4o-mini priced `price` USD per 1M
+ * tokens on both; the fields are set once beforeAll ran.
+ */
+export function useOwnRedisPair(o: { prefix: string; dbPrefix: string; price: number }): OwnRedisPair {
+  const rig = {} as OwnRedisPair;
+  beforeAll(async () => {
+    rig.fake = startFakeUpstream(() => jsonResponse(fixtureJson('openai', 'chat.json')));
+    rig.db = await createTestDatabase(o.dbPrefix);
+    rig.redis = await startOwnRedis();
+    const start = (id: string) => startOnOwnRedis({ upstreamUrl: `${rig.fake.url}/v1`, dbUrl: rig.db.url, redis: rig.redis, prefix: o.prefix, id });
+    rig.A = await start('gw-a');
+    rig.B = await start('gw-b');
+    rig.admin = await login(rig.A, 'admin', ADMIN_PASSWORD);
+    const prices = { input_price: o.price, output_price: o.price, cached_input_price: o.price };
+    expect((await api(rig.A, 'PATCH', '/api/models/gpt-4o-mini', { as: rig.admin, body: prices })).status).toBe(200);
+    expect(await eventually(() => rig.B.ctx.state.getSnapshot().models.get('gpt-4o-mini')?.prices.input === o.price, 10_000)).toBe(true);
+  });
+  afterAll(async () => {
+    await rig.A?.close();
+    await rig.B?.close();
+    await rig.db?.drop();
+    await rig.redis?.close();
+    rig.fake?.close();
+  });
+  return rig;
 }
