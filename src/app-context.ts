@@ -28,6 +28,7 @@ import { migratePg, openPgStore } from './db/pg-store';
 import { createPgLogSink } from './logging/pg-log-sink';
 import { stampInstance } from './logging/stamp-instance';
 import { RedisLink } from './redis/redis-link';
+import { RedisClock } from './redis/redis-clock';
 import { connectChangeNotices } from './redis/change-notices';
 import { checkDeploymentMark } from './redis/deployment-check';
 import { shareBreakers } from './redis/shared-breakers';
@@ -194,7 +195,8 @@ function assembleContext(
   const limits = new LimitsService(store, {
     // Several instances: counted in Redis, one script per admit and per settle (src/limits/redis-limit-counters.ts).
     counters: overrides.limitCounters ?? (redis ? new RedisLimitCounters(redis, config.limits.failMode, redisWarn, undefined, deadInstances) : undefined),
-    now: overrides.limitsClock,
+    // Several instances: every one stamps the shared windows and periods on Redis's clock (src/redis/redis-clock.ts).
+    now: overrides.limitsClock ?? (redis ? new RedisClock(redis).now : undefined),
   });
   // Budgeted keys and teams start from their period's spend in the logs, now and after each change.
   const seed = (snap: ReturnType<StateStore['getSnapshot']>) =>

@@ -138,6 +138,8 @@ export interface LimitCounters {
    * empty, or the budget was just set): set by LimitsService. Memory counters are seeded up front.
    */
   useSpendSource?(source: SpendSource): void;
+  /** The clock the service reads (LimitsService passes its own), for what the counters time themselves. */
+  useClock?(now: () => number): void;
   /**
    * Forgets what this process holds for scopes not in `live` (a deleted key or team, one whose
    * limits were removed) and not in use: the counters are kept for the scopes that exist.

@@ -52,6 +52,7 @@ export class LimitsService {
     // Asked on the request path (a budget Redis lost): while PostgreSQL is known away, no request
     // waits out its connection timeout; the counters count the budget themselves meanwhile.
     this.counters.useSpendSource?.((scope, now) => this.readSpend(scope, now));
+    this.counters.useClock?.(this.now);
   }
 
   /** The logs' spend, asked on the request path: while PostgreSQL is known away, refused at once. */

@@ -37,6 +37,8 @@ export class RedisLimitCounters implements LimitCounters {
   private readonly reconnect: RedisLimitReconnect;
   /** Rate-limited requests settled within the last minute: put back in the windows of a Redis that lost its data. */
   private readonly recent = new RecentAdmissions();
+  /** The limits' clock (LimitsService's: Redis's, src/redis/redis-clock.ts), for what is timed here. */
+  private clock: () => number = Date.now;
 
   constructor(
     private readonly link: RedisLink,
@@ -47,7 +49,7 @@ export class RedisLimitCounters implements LimitCounters {
     /** Told the Redis origins of the instances this one took for dead (src/app-context.ts ends their stored responses). */
     dead?: (origins: string[]) => void,
   ) {
-    this.reconnect = new RedisLimitReconnect(link, this.redisAdmits, () => this.connected(), warn, beat, () => this.fallback.seenFloors(), dead, this.recent, (n) => this.fallback.live(n));
+    this.reconnect = new RedisLimitReconnect(link, this.redisAdmits, () => this.connected(), warn, beat, () => this.fallback.seenFloors(), dead, this.recent, (n) => this.fallback.live(n), () => this.clock());
     link.onDown(() => warn?.(`limits: Redis unreachable; ${limitsWhileRedisDown(failMode)}`));
   }
 
@@ -58,8 +60,12 @@ export class RedisLimitCounters implements LimitCounters {
    */
   private connected(): void {
     this.fallback.connected();
-    const now = Date.now();
+    const now = this.clock();
     for (const [id, a] of this.fallback.takeRunning(now)) this.redisAdmits.set(id, { ...a, aliveAt: now, ended: false, unconfirmed: true });
+  }
+
+  useClock(now: () => number): void {
+    this.clock = now;
   }
 
   useSpendSource(source: SpendSource): void {

@@ -70,6 +70,8 @@ export class RedisLimitReconnect {
     private readonly recent: RecentAdmissions | null = null,
     /** Told, on each beat, how many instances are alive (this one included): their shares of a budget while Redis is away. */
     live: (instances: number) => void = () => {},
+    /** The limits' clock (the windows put back are judged on it). */
+    private readonly now: () => number = Date.now,
   ) {
     this.epoch = new DataEpoch(link, 'lim:epoch');
     const beatOnce = () =>
@@ -178,9 +180,9 @@ export class RedisLimitReconnect {
    * a key would be served its whole limit again at once (N instances' worth after an outage).
    */
   private async rewindow(): Promise<void> {
-    const entries = this.recent?.within(Date.now()) ?? [];
+    const entries = this.recent?.within(this.now()) ?? [];
     for (let i = 0; i < entries.length; i += 200) {
-      const args: (string | number)[] = [this.link.prefix, Date.now()];
+      const args: (string | number)[] = [this.link.prefix, this.now()];
       for (const e of entries.slice(i, i + 200)) {
         args.push(e.id, e.at, e.tokens, e.tokensAt, e.scopes.length);
         for (const s of e.scopes) args.push(s.key, opt(s.rpm), opt(s.tpm));
