@@ -21,8 +21,8 @@ export interface KilledInstanceRig {
   db: TestDatabase;
   /** A client of the rig's database. */
   pg: SQL;
-  /** A gateway process on the rig's database and Redis, its LLM_PROXY__INSTANCE_ID `id` (`wrap`: a command it runs under). */
-  start(id: string, wrap?: string[]): Promise<GatewayProcess>;
+  /** A gateway process on the rig's database and Redis, its LLM_PROXY__INSTANCE_ID `id` (`env`: more variables). */
+  start(id: string, env?: Record<string, string>): Promise<GatewayProcess>;
   /** The origins the instances beat under in Redis (`<prefix>lim:instances`), sorted. */
   instances(): Promise<string[]>;
   /** Kills `procs` (SIGKILL) and takes everything else down. */
@@ -39,13 +39,14 @@ export async function killedInstanceRig(o: { prefix: string; dbPrefix: string; a
   const pg = new SQL({ url: db.url, max: 2 });
   return {
     streams, redis, r, db, pg,
-    start: (id, wrap) =>
+    start: (id, env) =>
       startGatewayProcess({
-        wrap, cwd: dir, dbPath: join(dir, 'unused.db'), adminPassword: o.adminPassword,
+        cwd: dir, dbPath: join(dir, 'unused.db'), adminPassword: o.adminPassword,
         env: {
           ...redisEnv(o.prefix, redis.url),
           LLM_PROXY__DATABASE__URL: db.url, LLM_PROXY__INSTANCE_ID: id,
           LLM_PROXY__PROVIDERS__DEEPSEEK__BASE_URL: streams.fake.url, DEEPSEEK_API_KEY: 'sk-killed-provider-0123456789',
+          ...env,
         },
       }),
     instances: async () => ((await r.send('SMEMBERS', [`${o.prefix}lim:instances`])) as string[]).sort(),

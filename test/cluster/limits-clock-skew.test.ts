@@ -1,13 +1,14 @@
 /**
  * Instances whose clocks disagree (a host's NTP off, a VM resumed with its clock behind): the
  * limit windows in Redis are stamped by whichever instance admits. Two gateway PROCESSES on one
- * PostgreSQL database and a Redis of the test's own, one run under faketime 70 s ahead. Each stamps
+ * PostgreSQL database and a Redis of the test's own, one run under libfaketime 70 s ahead. Each stamps
  * on Redis's clock (src/redis/redis-clock.ts), so a key at its RPM through one is refused by the
  * other too. Before, the instance ahead pruned the other's admissions as over a minute old and
  * served the key its whole RPM again at once (RPM 30: 60 admitted within 32 s with a clock 30 s ahead).
  * Heavy (spawns processes): run with `bun test test/cluster`.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
+import { existsSync } from 'node:fs';
 import type { GatewayProcess } from '../helpers/gateway-process';
 import { eventually } from '../helpers/redis-env';
 import { killedInstanceRig, type KilledInstanceRig } from './killed-instance-rig';
@@ -15,15 +16,18 @@ import { killedInstanceRig, type KilledInstanceRig } from './killed-instance-rig
 setDefaultTimeout(90_000);
 
 const ADMIN_PASSWORD = 'clock-skew-admin-password';
-const FAKETIME = Bun.which('faketime');
+// libfaketime preloaded into the gateway itself (the faketime command would leave it running when killed).
+const LIBFAKETIME = ['x86_64-linux-gnu', 'aarch64-linux-gnu', '.', '../local/lib']
+  .map((d) => `/usr/lib/${d}/faketime/libfaketime.so.1`)
+  .find((f) => existsSync(f));
 let rig: KilledInstanceRig;
 let A: GatewayProcess, ahead: GatewayProcess;
 
 beforeAll(async () => {
-  if (!FAKETIME) return;
+  if (!LIBFAKETIME) return;
   rig = await killedInstanceRig({ prefix: 'qa-clock-skew:', dbPrefix: 'qa_clock_skew', adminPassword: ADMIN_PASSWORD });
   A = await rig.start('gw-a'); // creates and migrates the database
-  ahead = await rig.start('gw-ahead', [FAKETIME, '-f', '+70s']);
+  ahead = await rig.start('gw-ahead', { LD_PRELOAD: LIBFAKETIME, FAKETIME: '+70s' });
 });
 
 afterAll(() => rig?.close([A, ahead]));
@@ -34,7 +38,7 @@ const chat = (p: GatewayProcess, key: string) =>
     body: JSON.stringify({ model: 'deepseek/deepseek-chat', max_tokens: 5, messages: [{ role: 'user', content: 'Hello' }] }),
   }).then(async (r) => [r.status, ((await r.json()) as any).error?.code ?? null]);
 
-test.skipIf(!FAKETIME)('a key at its RPM through one instance is refused by one whose clock is 70 s ahead', async () => {
+test.skipIf(!LIBFAKETIME)('a key at its RPM through one instance is refused by one whose clock is 70 s ahead', async () => {
   const login = await fetch(`${A.url}/api/auth/login`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
   });
