@@ -71,7 +71,7 @@ describe('embeddings in the dashboard and /api/logs', () => {
 
   test('the Usage page counts the embeddings request and names the model as embeddings', async () => {
     const page = await (await fetch(`${gw.url}/`, { headers: { cookie: admin.cookie } })).text();
-    expect(page).toMatch(/<span class="clip" title="text-embedding-3-small">text-embedding-3-small<\/span><div class="muted small tag">embeddings<\/div>/);
+    expect(page).toMatch(/<span class="clip" dir="auto" title="text-embedding-3-small">text-embedding-3-small<\/span><div class="muted small tag">embeddings<\/div>/);
   });
 });
 

@@ -110,7 +110,7 @@ export function LimitInputs(props: { v: LimitValues; idPrefix: string; team?: { 
             <input id={`${idPrefix}-expires`} name="expires_at" value={v.expiresAt ? utcFieldValue(Date.parse(v.expiresAt)) : ''} placeholder="never, or 2026-12-31T23:59:59Z" maxlength="40" />
           </label>
           <label for={`${idPrefix}-team`}>{FIELD_LABELS.team}
-            <input id={`${idPrefix}-team`} name="team" list={TEAM_CHOICES} value={props.team.name ?? ''} placeholder="none" maxlength="100" autocomplete="off"
+            <input id={`${idPrefix}-team`} name="team" list={TEAM_CHOICES} value={props.team.name ?? ''} dir="auto" placeholder="none" maxlength="100" autocomplete="off"
               title="Type the start of a team's name and pick it; blank for no team" />
           </label>
         </>

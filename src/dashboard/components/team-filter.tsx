@@ -20,7 +20,7 @@ export function TeamFilterField(props: {
   const { mark, under } = props.refusal;
   return (
     <label>{FIELD_LABELS.team}
-      <input id={props.id} name="team" list={TEAM_CHOICES} value={props.value} placeholder="any" maxlength="200" autocomplete="off"
+      <input id={props.id} name="team" list={TEAM_CHOICES} value={props.value} dir="auto" placeholder="any" maxlength="200" autocomplete="off"
         title={props.title} {...mark('team')} />
       {under('team')}
       <ChoiceList id={TEAM_CHOICES} url="/teams/choices" choices={teamChoiceList(props.teams)} />

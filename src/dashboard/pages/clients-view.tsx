@@ -102,10 +102,10 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teamNames: Map<num
     <tbody id={`client-${c.id}`} class="client" x-data="editors">
     <tr class={c.revoked ? 'dim' : undefined}>
       <td>
-        <span class="client-name clip" title={c.name} x-show="!open.rename" safe>{c.name}</span>
+        <span class="client-name clip" dir="auto" title={c.name} x-show="!open.rename" safe>{c.name}</span>
         {editable ? (
           <form x-show="open.rename" x-cloak data-editor="rename" class="inline-form tight" {...postTo(`/clients/${c.id}/rename`)} hx-target="#clients-section" hx-swap="outerHTML">
-            <input name="name" value={c.name} required maxlength="100" aria-label="New name" />
+            <input name="name" dir="auto" value={c.name} required maxlength="100" aria-label="New name" />
             <button type="submit" class="btn small primary">Save</button>
             <button type="button" class="btn small ghost" x-on:click="close('rename')">Cancel</button>
             <div id={clientErrorSlot(c.id, 'rename')}></div>
@@ -142,7 +142,7 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teamNames: Map<num
     </tr>
     {editable ? (
       <EditorRow editor="limits" columns={CLIENT_COLUMNS + 1} titleId={`client-${c.id}-limits-title`} action={`/clients/${c.id}/limits`} target="#clients-section"
-        title={<>Limits of <span class="clip" title={c.name} safe>{c.name}</span> <code class="muted small" safe>{`${c.keyPrefix}…`}</code></>}>
+        title={<>Limits of <span class="clip" dir="auto" title={c.name} safe>{c.name}</span> <code class="muted small" safe>{`${c.keyPrefix}…`}</code></>}>
         <div id={clientErrorSlot(c.id, 'limits')}></div>
         <LimitInputs v={limits} idPrefix={`client-${c.id}`} team={{ name: teamName }} />
         <button type="submit" class="btn small primary">Save limits</button>

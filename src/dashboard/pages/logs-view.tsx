@@ -68,7 +68,7 @@ function qs(f: LogFilters, beforeId: number | null): string {
 
 /** A name in a one-line table: cut to a width with an ellipsis, the whole of it in the tooltip. */
 function ClippedName(props: { name: string }) {
-  return <span class="clip" title={props.name} safe>{props.name}</span>;
+  return <span class="clip" dir="auto" title={props.name} safe>{props.name}</span>;
 }
 
 /** A model name as the client sent it (up to 256 characters, one word): cut, whole in the tooltip and the detail. */
@@ -90,7 +90,7 @@ function Filters(props: { vm: LogsViewModel; refusal: ReturnType<typeof fieldRef
       <label>{LOG_FILTER_LABELS.from}<input id="logs-from" type="datetime-local" name="from" value={f.from} {...mark('from')} />{under('from')}</label>
       <label>{LOG_FILTER_LABELS.to}<input id="logs-to" type="datetime-local" name="to" value={f.to} {...mark('to')} />{under('to')}</label>
       <label>{LOG_FILTER_LABELS.client_id}
-        <input id="logs-client" name="client" list={CLIENT_CHOICES} value={f.client} placeholder="any" maxlength="200" autocomplete="off"
+        <input id="logs-client" name="client" dir="auto" list={CLIENT_CHOICES} value={f.client} placeholder="any" maxlength="200" autocomplete="off"
           title="Type the start of a key's name and pick it (it adds the key's #id), or a key's #id" {...mark('client')} />
         {under('client')}
         <ChoiceList id={CLIENT_CHOICES} url="/clients/choices" choices={clientChoiceList(props.vm.clients)} />

@@ -33,7 +33,7 @@ export function MonitorView(props: { initial: LogJson[]; clientNames: Record<str
                     {/* On PostgreSQL several instances feed one monitor: each row names the one that served it. */}
                     <div class="muted small monitor-instance" x-show="showInstance && r.instance" x-text="r.instance"></div></td>
                   <td><span class="badge" x-bind:class="statusKind(r.status)" x-text="r.status"></span></td>
-                  <td><span class="clip" x-text="r.client" x-bind:title="r.client"></span></td>
+                  <td><span class="clip" dir="auto" x-text="r.client" x-bind:title="r.client"></span></td>
                   <td><code class="model-name" x-text="r.model" x-bind:title="r.model"></code><div class="muted small"><span x-text="r.provider"></span>
                     {/* A streamed answer or another endpoint than chat, named as the Logs detail names it. */}
                     <span class="endpoint monitor-endpoint" x-show="r.endpoint" x-text="(r.provider ? ' · ' : '') + r.endpoint"></span></div></td>

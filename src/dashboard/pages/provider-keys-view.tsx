@@ -54,7 +54,7 @@ export function KeyPoolView(props: { provider: string; keys: ProviderKeyView[]; 
                 {/* Label over its last four, one column: with a Remove button the pool table must fit a
                     half-width provider card on a laptop-wide window. */}
                 <td>
-                  <span class="clip" title={k.label} safe>{k.label}</span>
+                  <span class="clip" dir="auto" title={k.label} safe>{k.label}</span>
                   <div><code class="small" safe>{`••••${k.last4}`}</code></div>
                 </td>
                 <td class="num">{String(k.weight)}</td>

@@ -89,8 +89,8 @@ export type TeamMembers = Map<number, { name: string; revoked: boolean }>;
  * is the team's), and the row named a key revoked a moment ago as if it still called.
  */
 function MemberName(props: { name: string; revoked: boolean }) {
-  if (!props.revoked) return <span class="clip" title={props.name} safe>{props.name}</span>;
-  return <span class="muted" data-revoked><span class="clip" title={`${props.name} (revoked)`} safe>{props.name}</span> (revoked)</span>;
+  if (!props.revoked) return <span class="clip" dir="auto" title={props.name} safe>{props.name}</span>;
+  return <span class="muted" data-revoked><span class="clip" dir="auto" title={`${props.name} (revoked)`} safe>{props.name}</span> (revoked)</span>;
 }
 
 function TeamRow(props: { t: TeamView; admin: boolean; members: TeamMembers }) {
@@ -101,7 +101,7 @@ function TeamRow(props: { t: TeamView; admin: boolean; members: TeamMembers }) {
   return (
     <tbody id={`team-${t.id}`} class="team" x-data="editors">
     <tr>
-      <td><strong class="team-name clip" title={t.name} safe>{t.name}</strong></td>
+      <td><strong class="team-name clip" dir="auto" title={t.name} safe>{t.name}</strong></td>
       <td><LimitSummary v={valuesOf(t)} /></td>
       <td class="team-budget"><BudgetBar spendUsd={t.spend_usd} budgetUsd={t.budget_usd} period={t.budget_period} resetsAt={t.budget_resets_at} /></td>
       <td class="small team-keys">
@@ -118,7 +118,7 @@ function TeamRow(props: { t: TeamView; admin: boolean; members: TeamMembers }) {
     </tr>
     {admin ? (
       <EditorRow editor="team" columns={TEAM_COLUMNS.length + 1} titleId={`team-${t.id}-title`} action={`/teams/${t.id}`} target="#teams-section"
-        title={<>Limits of <span class="clip" title={t.name} safe>{t.name}</span></>}>
+        title={<>Limits of <span class="clip" dir="auto" title={t.name} safe>{t.name}</span></>}>
         <div id={teamErrorSlot(t.id)}></div>
         <label for={`team-${t.id}-name`}>Name <input id={`team-${t.id}-name`} name="name" value={t.name} required maxlength="100" /></label>
         <LimitInputs v={valuesOf(t)} idPrefix={`team-${t.id}`} />

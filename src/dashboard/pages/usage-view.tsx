@@ -120,7 +120,7 @@ function Breakdown(props: { title: string; rows: BreakdownRow[]; id: string }) {
             {props.rows.map((r) => (
               <tr>
                 {/* The kind (embeddings, images) under the name: beside it, it widened the table past its card. */}
-                <td><span class="clip" title={r.label} safe>{r.label}</span>{r.tag ? <div class="muted small tag" safe>{r.tag}</div> : ''}</td>
+                <td><span class="clip" dir="auto" title={r.label} safe>{r.label}</span>{r.tag ? <div class="muted small tag" safe>{r.tag}</div> : ''}</td>
                 <td class="num">{compactNumber(r.requests)}{r.errors ? <span class="muted"> ({compactNumber(r.errors)} err)</span> : ''}</td>
                 <td class="num">
                   {compactNumber(r.tokens)}

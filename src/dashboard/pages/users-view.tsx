@@ -24,7 +24,7 @@ export function UserRowView(props: { u: UserRow; selfId: number; notice?: string
   return (
     <tr id={`user-${u.id}`}>
       <td>
-        <span class="clip" title={u.username} safe>{u.username}</span>
+        <span class="clip" dir="auto" title={u.username} safe>{u.username}</span>
         {self ? <span class="muted small"> (you)</span> : ''}
         {u.mustChangePassword ? <span class="badge warn small">must change password</span> : ''}
       </td>
