@@ -6,6 +6,7 @@ import { answerBillExtras, answerUsage } from './answer-usage';
 import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import { fillCompletionShape } from './openai-shape';
 import { fillBlankArguments } from './blank-tool-arguments';
+import { fillToolCallShapes } from './tool-call-shape';
 import type { OpenAICompatibleOptions } from './openai-compatible-options';
 import { openAICompatibleStream } from './openai-compatible-stream';
 import { unfinishedAnswer, unfinishedReason } from './unfinished-answer';
@@ -59,7 +60,9 @@ export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): Pr
       let verbatim = !opts.transformResponse || touched === false;
       // Required fields an upstream left out (refusal, logprobs...): the bytes are then re-encoded.
       if (fillCompletionShape(body, ctx.model)) verbatim = false;
-      // A call without arguments gets OpenAI's "{}", not `""` (blank-tool-arguments.ts).
+      // Calls without an id or type, or with arguments as an object (tool-call-shape.ts); then a call
+      // without arguments gets OpenAI's "{}", not `""` (blank-tool-arguments.ts).
+      if (fillToolCallShapes(body)) verbatim = false;
       if (fillBlankArguments(body)) verbatim = false;
       const usage = answerUsage(opts, convertUsage, body, ctx.model);
       if (usage && !isOpenAIUsage(body.usage, usage)) {

@@ -2,6 +2,7 @@ import { ChatToolCalls, type ChatToolCall } from '../shared/chat-tool-calls';
 import { blankArguments } from '../shared/tool-arguments';
 import { callsComplete } from './blank-tool-arguments';
 import { chunkHead } from './stream-finish';
+import { fillToolCall } from './tool-call-shape';
 
 interface IndexedCall extends ChatToolCall {
   /** The call's place in its choice's turn (0, 1, …): the index OpenAI gives it. */
@@ -54,6 +55,8 @@ export class ToolCallIndexer {
       for (const tc of deltas) {
         if (!tc || typeof tc !== 'object') continue;
         const { call, fresh } = turn.calls.of(tc);
+        // The delta that starts a call gets the id and type a server left out; an object's arguments become text (tool-call-shape.ts).
+        if (fillToolCall(tc, fresh)) changed = true;
         if (tc.index !== call.index) (tc.index = call.index), (changed = true);
         if (fresh) turn.blank.push(call), this.blank++;
         if (!call.filled && !blankArguments(tc.function?.arguments)) (call.filled = true), this.blank--;
