@@ -6,21 +6,15 @@
  * Before, an object's arguments were read as none ("{}"; the input lost), the openai SDK's stream
  * helper threw "missing choices[0].tool_calls[0].type", and a call came without an id.
  */
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
-import { jsonResponse, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { jsonResponse, sseResponse, startFakeUpstream, type RecordedRequest } from '../helpers/fake-upstream';
+import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 
-let ollama: FakeUpstream;
+const ollama = startFakeUpstream(answer);
 let gw: TestGateway;
-beforeAll(async () => {
-  ollama = startFakeUpstream();
-  gw = await startGateway({ env: providerEnv('ollama', `${ollama.url}/v1`) });
-});
-afterAll(async () => {
-  await gw?.close();
-  ollama?.close();
-});
+useGateway((g) => void (gw = g), { env: providerEnv('ollama', `${ollama.url}/v1`) });
+afterAll(() => ollama.close());
 
 const MODEL = 'ollama/qwen3:8b';
 const usage = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 };
@@ -29,22 +23,21 @@ const bareCall = () => ({ function: { name: 'get_weather', arguments: { city: 'P
 const chunk = (delta: unknown, finish: string | null = null) =>
   JSON.stringify({ id: 'chatcmpl-9', object: 'chat.completion.chunk', created: 1757925900, model: 'qwen3:8b', choices: [{ index: 0, delta, finish_reason: finish }] });
 
-beforeAll(() => {
-  ollama.handler = (_req, r) => {
-    if (r.body.messages.some((m: any) => m.role === 'tool')) {
-      return jsonResponse({ id: 'chatcmpl-10', object: 'chat.completion', created: 1, model: 'qwen3:8b', choices: [{ index: 0, message: { role: 'assistant', content: 'Sunny in Paris.' }, finish_reason: 'stop' }], usage });
-    }
-    if (!r.body.stream) {
-      return jsonResponse({ id: 'chatcmpl-9', object: 'chat.completion', created: 1, model: 'qwen3:8b', choices: [{ index: 0, message: { role: 'assistant', content: '', tool_calls: [bareCall()] }, finish_reason: 'tool_calls' }], usage });
-    }
-    return sseResponse([
-      chunk({ role: 'assistant', content: '', tool_calls: [{ index: 0, ...bareCall() }] }),
-      chunk({ content: '' }, 'tool_calls'),
-      JSON.stringify({ id: 'chatcmpl-9', object: 'chat.completion.chunk', created: 1757925900, model: 'qwen3:8b', choices: [], usage }),
-      '[DONE]',
-    ]);
-  };
-});
+/** The fake's answer: the call (streamed or not), and after its result a text answer. */
+function answer(_req: Request, r: RecordedRequest): Response {
+  if (r.body.messages.some((m: any) => m.role === 'tool')) {
+    return jsonResponse({ id: 'chatcmpl-10', object: 'chat.completion', created: 1, model: 'qwen3:8b', choices: [{ index: 0, message: { role: 'assistant', content: 'Sunny in Paris.' }, finish_reason: 'stop' }], usage });
+  }
+  if (!r.body.stream) {
+    return jsonResponse({ id: 'chatcmpl-9', object: 'chat.completion', created: 1, model: 'qwen3:8b', choices: [{ index: 0, message: { role: 'assistant', content: '', tool_calls: [bareCall()] }, finish_reason: 'tool_calls' }], usage });
+  }
+  return sseResponse([
+    chunk({ role: 'assistant', content: '', tool_calls: [{ index: 0, ...bareCall() }] }),
+    chunk({ content: '' }, 'tool_calls'),
+    JSON.stringify({ id: 'chatcmpl-9', object: 'chat.completion.chunk', created: 1757925900, model: 'qwen3:8b', choices: [], usage }),
+    '[DONE]',
+  ]);
+}
 
 const hi = [{ role: 'user' as const, content: 'Weather in Paris?' }];
 const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
