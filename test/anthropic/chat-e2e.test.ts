@@ -216,6 +216,28 @@ describe('anthropic through /v1/chat/completions', () => {
     expect(fake.last().body.thinking).toEqual({ type: 'enabled', budget_tokens: 1024 });
   });
 
+  test('reasoning_effort with a final assistant message (a prefill): sent without thinking, not refused', async () => {
+    // Anthropic, thinking on, wants a final assistant turn to start with a thinking block (Aider's
+    // continuation after a length stop, a JSON prefill): the prefill is what the client is after.
+    fake.handler = strictAboutThinking(json('text.json'));
+    const res = await client.chat.completions.create({
+      model: MODEL, reasoning_effort: 'high', max_tokens: 300,
+      messages: [{ role: 'user', content: 'Give the answer as JSON.' }, { role: 'assistant', content: '{"answer":' }],
+    });
+    const sent = fake.last().body;
+    expect(sent.thinking).toBeUndefined();
+    expect(sent.max_tokens).toBe(300);
+    expect(sent.messages.at(-1)).toEqual({ role: 'assistant', content: [{ type: 'text', text: '{"answer":' }] });
+    expect(res.choices[0]!.message.content).toBe('2 + 2 = 4.');
+    // An earlier answer without thinking, the conversation going on from a user turn: thinking stays.
+    fake.handler = strictAboutThinking(json('text.json'));
+    await client.chat.completions.create({
+      model: MODEL, reasoning_effort: 'low',
+      messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello!' }, { role: 'user', content: 'Think about 2 + 2.' }],
+    });
+    expect(fake.last().body.thinking).toEqual({ type: 'enabled', budget_tokens: 1024 });
+  });
+
   test('stream of thinking and a tool call: reasoning, the whole signed block, argument pieces', async () => {
     fake.handler = queue(sse('thinking-tool.sse'));
     const stream = await client.chat.completions.create({

@@ -35,7 +35,8 @@ export const sse = (name: string, opts: { cutAfter?: number } = {}) => () => ant
 /**
  * Anthropic's refusal of a request its thinking rules do not allow, or null: a thinking block it
  * did not sign, and (thinking on) a forced tool_choice (`any` or `tool`: extended thinking takes
- * only auto/none) or a last assistant turn with tool calls that does not start with its thinking.
+ * only auto/none) or a last assistant turn with tool calls, or a final assistant turn (a prefill),
+ * that does not start with its thinking.
  * The messages are the real API's.
  */
 export function thinkingRefusal(body: any): Response | null {
@@ -50,8 +51,11 @@ export function thinkingRefusal(body: any): Response | null {
     return refuse('Thinking may not be enabled when tool_choice forces tool use.');
   }
   const last = messages.findLastIndex((m) => m.role === 'assistant');
-  const content = Array.isArray(messages[last]?.content) ? messages[last].content : [];
-  if (enabled && content.some((b: any) => b.type === 'tool_use') && !['thinking', 'redacted_thinking'].includes(content[0]?.type)) {
+  const content = Array.isArray(messages[last]?.content) ? messages[last].content : typeof messages[last]?.content === 'string' ? [{ type: 'text' }] : [];
+  // The turn that must start with its thinking: the last one that called tools, or a final
+  // assistant turn (a prefill) of any kind (Aider's continuation after a length stop hits this).
+  const mustThink = content.some((b: any) => b.type === 'tool_use') || last === messages.length - 1;
+  if (enabled && mustThink && !['thinking', 'redacted_thinking'].includes(content[0]?.type)) {
     return refuse(
       `messages.${last}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${content[0]?.type}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking`,
     );

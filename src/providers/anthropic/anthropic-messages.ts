@@ -11,8 +11,12 @@ type AnyMessage = Record<string, any>;
 export interface ConvertedMessages {
   system?: NonNullable<AnthropicRequest['system']>;
   messages: AnthropicMessage[];
-  /** The last assistant turn called tools without the thinking blocks that came with the calls. */
-  lastToolTurnLacksThinking: boolean;
+  /**
+   * The turn Anthropic wants to start with its thinking when thinking is on lacks it: the last
+   * assistant turn called tools without the thinking blocks that came with the calls, or the
+   * conversation ends in an assistant turn (a prefill) that does not start with thinking.
+   */
+  lastTurnLacksThinking: boolean;
 }
 
 /**
@@ -28,7 +32,7 @@ export async function convertMessages(input: unknown, opts: ContentOptions): Pro
   if (!Array.isArray(input) || input.length === 0) throw badRequest('messages must be a non-empty array.', 'messages');
   const system: NonNullable<AnthropicRequest['system']> = [];
   const messages: AnthropicMessage[] = [];
-  let lastToolTurnLacksThinking = false;
+  let lastTurnLacksThinking = false;
   const push = (role: 'user' | 'assistant', blocks: AnthropicBlock[]) => {
     if (blocks.length === 0) return;
     const last = messages[messages.length - 1];
@@ -57,7 +61,7 @@ export async function convertMessages(input: unknown, opts: ContentOptions): Pro
       case 'assistant': {
         const thinking = readThinkingBlocks(m.thinking_blocks, `${path}.thinking_blocks`);
         const calls = toolUseBlocks(m, path);
-        lastToolTurnLacksThinking = calls.length > 0 && thinking.length === 0;
+        lastTurnLacksThinking = calls.length > 0 && thinking.length === 0;
         push('assistant', withMessageCache([...thinking, ...textBlocks(m.content, `${path}.content`), ...calls], m));
         break;
       }
@@ -75,7 +79,9 @@ export async function convertMessages(input: unknown, opts: ContentOptions): Pro
   }
   trimPrefill(messages);
   if (messages.length === 0) throw badRequest('messages must contain at least one user or assistant message.', 'messages');
-  return { system: system.length ? system : undefined, messages, lastToolTurnLacksThinking };
+  const prefill = messages[messages.length - 1]!;
+  if (prefill.role === 'assistant' && prefill.content[0]?.type !== 'thinking' && prefill.content[0]?.type !== 'redacted_thinking') lastTurnLacksThinking = true;
+  return { system: system.length ? system : undefined, messages, lastTurnLacksThinking };
 }
 
 /**

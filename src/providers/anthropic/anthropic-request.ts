@@ -41,9 +41,10 @@ function refuseUnsupported(r: Record<string, any>): void {
  * Thinking: `reasoning_effort` sets a budget (see anthropic-limits.ts; on Claude Opus 4.7 and later,
  * adaptive thinking at that effort, the budget sizing max_tokens only); a `thinking` object sent
  * by a client that knows Anthropic is passed as it is. When the last assistant turn called tools
- * but its thinking blocks were not given back, thinking is left off for this request: Anthropic
- * refuses a thinking request whose tool-use turn lacks them, and an answer without thinking is
- * better than a 400 the client cannot fix. A forced tool (tool_choice `required` or a named
+ * but its thinking blocks were not given back, or the conversation ends in an assistant turn (a
+ * prefill to continue) without them, thinking is left off for this request: Anthropic refuses a
+ * thinking request whose tool-use turn or final assistant turn does not start with its thinking,
+ * and an answer without thinking is better than a 400 the client cannot fix. A forced tool (tool_choice `required` or a named
  * function) is sent without thinking too: Anthropic's extended thinking takes only tool_choice
  * auto/none, and the forced call (structured output, an agent's step) is what the client is
  * after; the thinking is the part it can do without.
@@ -56,10 +57,10 @@ export async function buildAnthropicRequest(
 ): Promise<AnthropicRequest> {
   const r = req as Record<string, any>;
   refuseUnsupported(r);
-  const { system, messages, lastToolTurnLacksThinking } = await convertMessages(r.messages, { deps, signal });
+  const { system, messages, lastTurnLacksThinking } = await convertMessages(r.messages, { deps, signal });
   const tools = convertTools(r.tools, r.tool_choice, r.parallel_tool_calls);
   const forcedTool = tools.tool_choice?.type === 'any' || tools.tool_choice?.type === 'tool';
-  const noThinking = lastToolTurnLacksThinking || forcedTool;
+  const noThinking = lastTurnLacksThinking || forcedTool;
   const clientMax = r.max_completion_tokens ?? r.max_tokens;
   if (clientMax != null && (typeof clientMax !== 'number' || !Number.isSafeInteger(clientMax) || clientMax < 1)) {
     throw badRequest('max_tokens must be a positive integer.', r.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens');
