@@ -164,3 +164,25 @@ export function outputFormatRefusal(body: any): Response | null {
   const problem = bad(format.schema, 'root');
   return problem ? refuse(problem) : null;
 }
+
+/**
+ * Anthropic's 400 for a text block of whitespace alone anywhere in `messages` (tool results' text
+ * too), or null (the real API's message). Claude itself answers "\n\n" before a tool call at times,
+ * and a client gives that back as the assistant message's content.
+ */
+export function whitespaceTextRefusal(body: any): Response | null {
+  const blank = (b: any): boolean => (b?.type === 'text' && typeof b.text === 'string' && b.text.trim() === '') || (b?.type === 'tool_result' && Array.isArray(b.content) && b.content.some(blank));
+  for (const m of Array.isArray(body?.messages) ? body.messages : []) {
+    const content = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : Array.isArray(m.content) ? m.content : [];
+    if (content.some(blank)) {
+      return Response.json({ type: 'error', error: { type: 'invalid_request_error', message: 'messages: text content blocks must contain non-whitespace text' } }, { status: 400 });
+    }
+  }
+  return null;
+}
+
+/** A fake Anthropic that refuses a whitespace-only text block and otherwise gives the next of `answers`. */
+export function strictAboutBlankText(...answers: (() => Response)[]): FakeHandler {
+  const next = queue(...answers);
+  return (req, rec, fake) => whitespaceTextRefusal(rec.body) ?? next(req, rec, fake);
+}

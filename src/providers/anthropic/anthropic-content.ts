@@ -38,31 +38,38 @@ export function withMessageCache(blocks: AnthropicBlock[], message: unknown): An
   return [...blocks.slice(0, -1), { ...last, cache_control: cc } as AnthropicBlock];
 }
 
+/**
+ * Anthropic refuses a text block that is empty or whitespace alone ("text content blocks must
+ * contain non-whitespace text"), where OpenAI takes any string; Claude itself answers "\n\n" before
+ * a tool call at times, which the client gives back as the assistant's content. Such text says
+ * nothing and goes as no block.
+ */
+const blank = (text: string): boolean => text.trim() === '';
+
 /** Text of a system, tool or assistant message: a string or text parts (refusals count as text). */
 export function textBlocks(content: unknown, path: string): AnthropicBlock[] {
   if (content === null || content === undefined) return [];
-  if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
+  if (typeof content === 'string') return blank(content) ? [] : [{ type: 'text', text: content }];
   if (!Array.isArray(content)) throw badRequest('Message content must be a string or an array of parts.', path);
   const out: AnthropicBlock[] = [];
   content.forEach((p: any, j) => {
     const text = p?.type === 'text' ? p.text : p?.type === 'refusal' ? p.refusal : undefined;
     if (typeof text !== 'string') throw badRequest(`Only text parts are accepted here, not '${shownValue(p?.type)}'.`, `${path}[${j}]`);
-    // Anthropic refuses empty text blocks.
-    if (text !== '') out.push(withCache({ type: 'text', text }, p));
+    if (!blank(text)) out.push(withCache({ type: 'text', text }, p));
   });
   return out;
 }
 
 /** A user message's content -> blocks: text, images (inline or fetched under the guard), PDFs. */
 export async function userBlocks(content: unknown, path: string, opts: ContentOptions): Promise<AnthropicBlock[]> {
-  if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
+  if (typeof content === 'string') return blank(content) ? [] : [{ type: 'text', text: content }];
   if (!Array.isArray(content)) throw badRequest('Message content must be a string or an array of parts.', path);
   const out: AnthropicBlock[] = [];
   for (let j = 0; j < content.length; j++) {
     const p = content[j] as any;
     const ppath = `${path}[${j}]`;
     if (p?.type === 'text') {
-      if (typeof p.text === 'string' && p.text !== '') out.push(withCache({ type: 'text', text: p.text }, p));
+      if (typeof p.text === 'string' && !blank(p.text)) out.push(withCache({ type: 'text', text: p.text }, p));
     } else if (p?.type === 'image_url') {
       out.push(withCache(await imageBlock(p.image_url?.url, `${ppath}.image_url.url`, opts), p));
     } else if (p?.type === 'file') {
