@@ -13,11 +13,7 @@ export function mapTools(tools: ResponsesTool[] | undefined, provider: string): 
   if (!Array.isArray(tools)) throw badRequest("'tools' must be an array.", 'tools');
   return tools.map((tool, i) => {
     if (tool?.type !== 'function') {
-      throw badRequest(
-        `The built-in tool '${shownValue(tool?.type)}' is not supported by provider '${provider}'; only function tools can be used with this model.`,
-        `tools[${i}]`,
-        'unsupported_tool',
-      );
+      throw badRequest(`${refusedTool(tool)} is not supported by provider '${provider}'; only function tools can be used with this model.`, `tools[${i}]`, 'unsupported_tool');
     }
     if (typeof tool.name !== 'string' || !tool.name) throw badRequest(`'tools[${i}].name' is required.`, `tools[${i}].name`);
     // OpenAI's types, checked here so the 400 names the client's field (`tools[i].parameters`), not
@@ -35,6 +31,17 @@ export function mapTools(tools: ResponsesTool[] | undefined, provider: string): 
     if (typeof tool.strict === 'boolean') fn.strict = tool.strict;
     return { type: 'function', function: fn } as ChatCompletionFunctionTool;
   });
+}
+
+/**
+ * The tool refused, as its client knows it: a custom (freeform) tool by its name, as Codex CLI's
+ * `apply_patch` is given to GPT-5 models (it is the client's own tool, not a built-in one, and an
+ * agent's user has to know which of its tools the model cannot take); a built-in tool by its type.
+ */
+function refusedTool(tool: ResponsesTool | undefined): string {
+  const name: unknown = tool?.name;
+  if (tool?.type === 'custom') return `The custom tool${typeof name === 'string' && name ? ` '${shownValue(name)}'` : ''} (a freeform tool, type 'custom')`;
+  return `The built-in tool '${shownValue(tool?.type)}'`;
 }
 
 /** A JSON object (a schema): not null, not an array. */
