@@ -326,7 +326,9 @@ export async function walkTargets<T>(
     }
   }
   // Every target failed in a way a retry may get past (or was skipped, its circuit open): the
-  // client is told the soonest one may answer again, not the last one's wait.
+  // client is told the soonest one may answer again, not the last one's wait. Routing left out
+  // the open ones while others were healthy; their probes count as the gateway's own waits too.
+  for (const t of decision.skippedOpen ?? []) ownMs = Math.min(ownMs, breakers.retryAfterMs(t.provider, t.upstreamModel));
   const waits: RetryWaits = { named: namedMs, own: ownMs };
   if (lastError instanceof UpstreamError && lastError.isRetryable) applySoonestWait(lastError, waits);
   const error = lastError ?? refused ?? circuitOpen(decision, Number.isFinite(soonestMs(waits)) ? soonestMs(waits) : 1000);

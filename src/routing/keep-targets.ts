@@ -16,6 +16,7 @@ export function keepTargets(decision: RouteDecision, keep: (t: RouteTarget) => b
     targets: idx.map((i) => decision.targets[i]!),
     path: paths?.[idx[0]!] ?? decision.path,
     ...(paths && { targetPaths: idx.map((i) => paths[i] ?? decision.path) }),
+    ...(decision.skippedOpen && { skippedOpen: decision.skippedOpen.filter(keep) }),
     reason: [decision.reason, `skipped ${skipped.join(', ')} (${why})`].filter(Boolean).join('; '),
   };
 }

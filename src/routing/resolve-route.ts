@@ -260,5 +260,6 @@ export function resolveRoute(
     path: chosen[0]!.path,
     reason: reasons.join('; '),
     targetPaths: chosen.map((c) => c.path),
+    ...(healthy.length ? { skippedOpen: out.filter((c) => !healthy.includes(c)).map((c) => c.target) } : {}),
   };
 }

@@ -25,6 +25,11 @@ export interface RouteDecision {
    * reported after a fallback names the model that answered. Use `routeOf(decision, target)`.
    */
   targetPaths?: string[][];
+  /**
+   * Targets left out for an open circuit while others were healthy: not tried, but the soonest
+   * one's probe is a wait the client may be told when every target tried fails (walk-targets.ts).
+   */
+  skippedOpen?: RouteTarget[];
 }
 
 /**
