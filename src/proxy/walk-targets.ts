@@ -97,7 +97,8 @@ const circuitOpen = (d: RouteDecision, retryAfterMs: number) =>
     message: `Every upstream for '${d.requested}' is failing right now (circuit open); retry later.`,
     type: 'api_error',
     code: 'circuit_open',
-    headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
+    // The exact wait beside the whole seconds, as every other wait a group tells (the SDKs read it first).
+    headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))), 'retry-after-ms': String(Math.max(1, Math.ceil(retryAfterMs))) },
   });
 
 /**

@@ -59,3 +59,15 @@ test('a target that named its own wait still wins over the open circuit', async 
   const err = await apiError(gw.openai().chat.completions.create({ model: 'three-way', messages: [{ role: 'user', content: 'hi' }] }));
   expect(err.headers?.get('retry-after')).toBe('40');
 });
+
+test('every target open: 503 circuit_open with the soonest probe, exact in retry-after-ms too', async () => {
+  // gpt-5.4-nano and kimi-k2.6 open now (probes 30 s away); deepseek-v4-flash's is 10 s away.
+  for (const model of ['gpt-5.4-nano', 'kimi-k2.6']) {
+    for (let i = 0; i < 2; i++) await apiError(gw.openai().chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] }));
+  }
+  const err = await apiError(gw.openai().chat.completions.create({ model: 'three-way', messages: [{ role: 'user', content: 'hi' }] }));
+  expect(err.status).toBe(503);
+  expect(err.code).toBe('circuit_open');
+  expect(err.headers?.get('retry-after')).toBe('10');
+  expect(err.headers?.get('retry-after-ms')).toBe('10000');
+});
