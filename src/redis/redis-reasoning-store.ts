@@ -1,4 +1,4 @@
-import { ReasoningMemory, type ReasoningStore } from '../providers/openai-compatible/reasoning-memory';
+import { ReasoningMemory, rememberable, type ReasoningStore } from '../providers/openai-compatible/reasoning-memory';
 import type { RedisLink } from './redis-link';
 
 const TTL_MS = 60 * 60 * 1000;
@@ -18,7 +18,7 @@ export class RedisReasoningStore implements ReasoningStore {
   remember(callIds: readonly string[], reasoning: string): void {
     this.local.remember(callIds, reasoning);
     if (!this.link.isUp()) return;
-    for (const id of callIds) this.link.send('SET', [this.link.key(`reasoning:${id}`), reasoning, 'PX', String(TTL_MS)]).catch(() => {});
+    for (const id of rememberable(callIds)) this.link.send('SET', [this.link.key(`reasoning:${id}`), reasoning, 'PX', String(TTL_MS)]).catch(() => {});
   }
 
   recall(callId: string): string | undefined {

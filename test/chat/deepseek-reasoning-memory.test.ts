@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type OpenAI from 'openai';
-import { MAX_REASONING_CHARS, ReasoningMemory } from '../../src/providers/openai-compatible/reasoning-memory';
+import { MAX_KEY_CHARS, MAX_REASONING_CHARS, ReasoningMemory } from '../../src/providers/openai-compatible/reasoning-memory';
 import { fixtureText, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { secondTurn, USER_TURN as user, WEATHER_TOOLS as tools } from '../helpers/weather-tool-loop';
@@ -154,6 +154,23 @@ describe('DeepSeek reasoning_content on tool-call turns', () => {
     const calls = ids.map((id) => ({ id, function: { name: 'get_weather', arguments: '{}' } }));
     await client.chat.completions.create({ model: 'deepseek/deepseek-chat', messages: secondTurn(calls), tools });
     expect('reasoning_content' in sentAssistant()).toBe(false);
+  });
+});
+
+describe('memory keys of what clients send', () => {
+  // The answer after a tool result is remembered under the result's tool_call_id, which the client
+  // chooses: its length must not grow the memory past what the reasoning bound counts.
+  test("the client's own long tool_call_ids are not kept as keys, whatever their number", async () => {
+    const memory = (gw.ctx.adapterDeps.reasoning as any).byCallId as Map<string, unknown>;
+    const keyChars = () => [...memory.keys()].reduce((n, k) => n + k.length, 0);
+    const before = keyChars();
+    for (let i = 0; i < 30; i++) {
+      const id = `call_${i}_${'x'.repeat(64 * 1024)}`;
+      const r = await client.chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages: secondTurn([{ id, function: { name: 'get_weather', arguments: '{}' } }]), tools });
+      expect((r.choices[0]!.message as any).reasoning_content).toBe('The user greets me.');
+    }
+    for (const k of memory.keys()) expect(k.length).toBeLessThanOrEqual(MAX_KEY_CHARS);
+    expect(keyChars() - before).toBeLessThan(30 * MAX_KEY_CHARS);
   });
 });
 

@@ -12,6 +12,16 @@ export interface ReasoningStore {
 /** Characters of reasoning held at most: a thinking model's turn can carry a 100 KB reasoning, so 10k ids alone could hold a gigabyte. */
 export const MAX_REASONING_CHARS = 32 * 1024 * 1024;
 
+/**
+ * Longest memory key kept (a call id, `after:<tool_call_id>`, Kimi's client-scoped key). Providers'
+ * ids are short (`call_0_<uuid>`), but the tool result's id is the client's: without this, 10,000
+ * keys of a 1 MB `tool_call_id` each would hold 10 GB, outside the characters counted above.
+ */
+export const MAX_KEY_CHARS = 1024;
+
+/** The keys worth remembering under: distinct, none longer than MAX_KEY_CHARS. */
+export const rememberable = (callIds: readonly string[]): string[] => [...new Set(callIds)].filter((id) => id.length <= MAX_KEY_CHARS);
+
 interface Remembered {
   reasoning: string;
   at: number;
@@ -42,7 +52,7 @@ export class ReasoningMemory implements ReasoningStore {
   /** Remembers the reasoning of one assistant turn under each of its tool call ids. */
   remember(callIds: readonly string[], reasoning: string): void {
     const entry: Remembered = { reasoning, at: this.now(), refs: 0 };
-    for (const id of new Set(callIds)) {
+    for (const id of rememberable(callIds)) {
       this.forget(id); // re-inserted as the newest
       this.byCallId.set(id, entry);
       entry.refs++;
