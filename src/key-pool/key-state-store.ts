@@ -115,6 +115,11 @@ export class MemoryKeyStateStore implements KeyStateStore {
     return this.states.size === 0;
   }
 
+  /** Whether one slot holds a state (an ended cooldown not yet pruned too). */
+  holds(provider: ProviderId, keyId: string): boolean {
+    return this.states.has(`${provider}\0${keyId}`);
+  }
+
   /** The slots of a key that hold a state: its own and its models'. */
   slotsOf(provider: ProviderId, keyId: string): string[] {
     const own = `${provider}\0${keyId}`;

@@ -1,4 +1,4 @@
-import { MemoryKeyStateStore, type KeyState, type KeyStateStore } from '../key-pool/key-state-store';
+import { MAX_SCOPED_STATES, MemoryKeyStateStore, type KeyState, type KeyStateStore } from '../key-pool/key-state-store';
 import type { ProviderId } from '../providers/types';
 import { DataEpoch } from './data-epoch';
 import { LuaScript } from './lua-script';
@@ -14,6 +14,8 @@ type Notice = { o: string; p: string; k: string; s: 'active' | 'cooling' | 'set_
  * key as a probe due (one request tries it) rather than as active (every request at once).
  */
 const ENDED_KEPT_MS = 600_000;
+/** Slots `held` names at most: the mirror's models' and the keys' own, with room for those it pruned. */
+const HELD_MAX = 2 * MAX_SCOPED_STATES;
 
 // A 429: cooling until ARGV[1], unless set aside or already cooling longer (same rule as memory:
 // a probe's hold, field p = 1, always gives way). KEYS[1] the key's hash; ARGV: until, now, channel, origin, provider, key id.
@@ -151,6 +153,7 @@ export class RedisKeyStateStore implements KeyStateStore {
     // sent later (`state`: active sends nothing): an unconditional clear then could undo a cooldown
     // another instance set meanwhile; a probe's hold left in Redis ends by itself.
     if (!this.mirror.answered(provider, keyId, okSince)) return;
+    this.held.delete(`${provider}:${keyId}`);
     this.run(ANSWERED, provider, keyId, 'state', [this.channel, this.link.origin, provider, keyId, okSince ?? -1]);
   }
 
@@ -213,8 +216,13 @@ export class RedisKeyStateStore implements KeyStateStore {
     }
   }
 
+  /**
+   * Past HELD_MAX, the slots the mirror no longer holds (a model's cooldown it pruned) are
+   * forgotten first: clients naming ever new models would otherwise fill it to HELD_MAX for good.
+   */
   private hold(provider: ProviderId, keyId: string): void {
-    if (this.held.size < 100_000) this.held.set(`${provider}:${keyId}`, [provider, keyId]);
+    if (this.held.size >= HELD_MAX) for (const [k, [p, slot]] of this.held) if (!this.mirror.holds(p, slot)) this.held.delete(k);
+    if (this.held.size < HELD_MAX) this.held.set(`${provider}:${keyId}`, [provider, keyId]);
   }
 
   private apply(provider: ProviderId, keyId: string, s: Notice['s'], t: number): void {
