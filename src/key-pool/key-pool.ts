@@ -159,7 +159,7 @@ export class ProviderKeyPool {
       const scope = model ? rateLimitScope(provider, model) : null;
       const slot = scope ? scopedSlot(id, scope) : id;
       if (this.states.coolUntil(provider, slot, until, now)) return slot;
-      // No room left for another model's state (bounded): the whole key cools, as it did before.
+      // No room for another model's state (a store that cannot make room): the whole key cools.
       this.states.coolUntil(provider, id, until, now);
       return id;
     }

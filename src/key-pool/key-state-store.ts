@@ -22,7 +22,8 @@ export interface KeyStateStore {
   get(provider: ProviderId, keyId: string, now: number): KeyState;
   /**
    * A cooldown (a 429, a 402); it replaces a probe's hold, and of two cooldowns the later end wins.
-   * False when a model's slot found no room (the store is bounded): the caller cools the key.
+   * False when a model's slot found no room: the caller cools the key. The stores here always make
+   * room (the oldest model's state goes): a full store must not turn clients' unknown models into key-wide states.
    */
   coolUntil(provider: ProviderId, keyId: string, until: number, now?: number): boolean;
   /** Set aside (a 401/403); false when a model's slot found no room, as for coolUntil. */
@@ -51,13 +52,13 @@ const PROBE_DUE: KeyState = { state: 'active', probeDue: true };
 
 type Held = Exclude<KeyState, { state: 'active' }>;
 
-/** At most this many states of keys for one model are kept (models are many; keys are few). */
+/** At most this many states of keys for one model are kept, the oldest dropped first (models are many; keys are few). */
 export const MAX_SCOPED_STATES = 4096;
 
 /**
  * Key states in a Map; a set-aside key stays so until `clear` or a restart. A cooldown that ended
  * stays too, as a probe due, until a request claims it (its answer clears it); a model's one is
- * dropped when room is needed for another.
+ * dropped when room is needed for another (an ended cooldown first, else the oldest).
  */
 export class MemoryKeyStateStore implements KeyStateStore {
   private readonly states = new Map<string, Held>();
@@ -137,11 +138,23 @@ export class MemoryKeyStateStore implements KeyStateStore {
   private put(k: string, s: Held, now: number): boolean {
     if (isScopedSlot(k) && !this.states.has(k)) {
       if (this.scoped >= this.maxScoped) this.prune(now);
-      if (this.scoped >= this.maxScoped) return false;
+      // Still full: the oldest model's state goes. Refusing the new one made its caller put the
+      // state on the whole key, so a client naming enough unknown models set keys aside for all.
+      if (this.scoped >= this.maxScoped) this.dropOldestScoped();
       this.scoped++;
     }
     this.states.set(k, s);
     return true;
+  }
+
+  /** The oldest model's state goes (a Map keeps insertion order). */
+  private dropOldestScoped(): void {
+    for (const k of this.states.keys()) {
+      if (!isScopedSlot(k)) continue;
+      this.states.delete(k);
+      this.scoped--;
+      return;
+    }
   }
 
   /** Drops models' cooldowns that have ended (their probe is not sent: the model is simply active again). */

@@ -113,7 +113,7 @@ export class RedisKeyStateStore implements KeyStateStore {
     return this.mirror.get(provider, keyId, now);
   }
 
-  /** Bounded as the mirror is: a model's slot the mirror has no room for is not shared either. */
+  /** Bounded as the mirror is: a model's slot the mirror had no room for would not be shared either. */
   coolUntil(provider: ProviderId, keyId: string, until: number, now = Date.now()): boolean {
     if (!this.mirror.coolUntil(provider, keyId, until, now)) return false;
     this.hold(provider, keyId);

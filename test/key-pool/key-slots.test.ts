@@ -28,14 +28,18 @@ describe('rateLimitScope', () => {
 });
 
 describe('models\' states are bounded', () => {
-  test('with no room for another model, a 429 rests the whole key; an ended cooldown makes room', () => {
+  test('with no room for another model, an ended cooldown makes room, else the oldest model\'s state goes (never the whole key)', () => {
     const clock = { now: 1_700_000_000_000 };
     const pool = new ProviderKeyPool(new MemoryKeyStateStore(2), () => clock.now);
     pool.reportFailure('openai', key, limited(), 'gpt-4o');
     pool.reportFailure('openai', key, limited(), 'gpt-4o-mini');
     expect(pool.stateOf('openai', key.id).state).toBe('active');
     pool.reportFailure('openai', key, limited(), 'gpt-4.1');
-    expect(pool.stateOf('openai', key.id)).toEqual({ state: 'cooling', until: clock.now + 30_000 });
+    // Before: the whole key cooled, so a client naming enough unknown models rested it for every model.
+    expect(pool.stateOf('openai', key.id).state).toBe('active');
+    expect(pool.stateOf('openai', key.id, 'gpt-4o')).toEqual({ state: 'active' });
+    expect(pool.stateOf('openai', key.id, 'gpt-4o-mini')).toEqual({ state: 'cooling', until: clock.now + 30_000 });
+    expect(pool.stateOf('openai', key.id, 'gpt-4.1')).toEqual({ state: 'cooling', until: clock.now + 30_000 });
     pool.reset('openai', key.id);
     expect(pool.stateOf('openai', key.id, 'gpt-4o')).toEqual({ state: 'active' });
     // Full again, then both cooldowns end: a new model's 429 takes an ended one's place.
