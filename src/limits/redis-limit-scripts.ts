@@ -1,9 +1,6 @@
 import { LuaScript } from '../redis/lua-script';
 
-/**
- * The Lua scripts behind RedisLimitCounters (redis-limit-counters.ts): one round trip each, so a
- * check over every scope and its reservation happen atomically on the Redis server.
- */
+/** The Lua scripts behind RedisLimitCounters (redis-limit-counters.ts): one round trip each, atomic on the Redis server. */
 
 /** A limit as the scripts take it: -1 for none. */
 export const opt = (n: number | null) => (n === null ? -1 : n);
@@ -187,8 +184,7 @@ for i = 1, n do
   if s.rpm >= 0 then
     local c = redis.call('ZCARD', s.S..':req')
     if c >= s.rpm then
-      -- Until enough of the oldest have left for one more (more than the oldest when the window
-      -- holds more than the limit: the limit lowered, or an outage's shares added to it).
+      -- Until enough of the oldest left for one more (a window over the limit: lowered, or an outage's shares added).
       local wait = WINDOW
       local nth = redis.call('ZRANGE', s.S..':req', c - s.rpm, c - s.rpm, 'WITHSCORES')
       if #nth > 0 then wait = tonumber(nth[2]) + WINDOW - now end

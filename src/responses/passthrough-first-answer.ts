@@ -103,10 +103,10 @@ function noEvent(provider: ProviderId, head: Uint8Array[]): UpstreamError {
     const json = JSON.parse(text);
     if (json?.error) return errorInAnswer(provider, json.error);
   } catch {}
-  return notEventStream(provider);
+  return notResponsesStream(provider);
 }
 
-const notEventStream = (provider: ProviderId) =>
+const notResponsesStream = (provider: ProviderId) =>
   new UpstreamError(provider, null, `Upstream ${providerLabel(provider)} answered a stream with something that is not a Responses event stream.`, true);
 
 function checkFirstEvent(provider: ProviderId, e: SseEvent): void {
@@ -114,9 +114,9 @@ function checkFirstEvent(provider: ProviderId, e: SseEvent): void {
   try {
     data = JSON.parse(e.data);
   } catch {
-    throw notEventStream(provider);
+    throw notResponsesStream(provider);
   }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw notEventStream(provider);
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw notResponsesStream(provider);
   if (data.type === 'error' || e.event === 'error') throw eventFailure(data, provider);
-  if (typeof data.type !== 'string') throw data.error ? errorInAnswer(provider, data.error) : notEventStream(provider);
+  if (typeof data.type !== 'string') throw data.error ? errorInAnswer(provider, data.error) : notResponsesStream(provider);
 }
