@@ -39,18 +39,23 @@ export function hasFixedSampling(model: string): boolean {
   return /^kimi-k2\.\d/i.test(model);
 }
 
-/** kimi-k2-thinking (and -turbo) always thinks: it has no switch. */
-const kimiAlwaysThinks = (model: string): boolean => /thinking/i.test(model);
+/**
+ * The Kimi models that always think and have no switch: kimi-k2-thinking (and -turbo), and the coding
+ * model kimi-k2.7-code (and -highspeed), whose `thinking.type` takes "enabled" only: "always thinks.
+ * Passing "disabled" errors" (platform.kimi.ai/docs/guide/use-kimi-k2-thinking-model).
+ */
+const kimiAlwaysThinks = (model: string): boolean => /thinking|^kimi-k2\.7-code/i.test(model);
 
 /**
  * Kimi K2.5 and later K2.x (kimi-k2.6) switch thinking with `thinking: {type: "enabled" |
  * "disabled"}`, on unless told not to ("Accepts {"type": "enabled"} or {"type": "disabled"}",
- * platform.kimi.ai/docs/api/models-overview). moonshot-v1 and the K2 previews do not think.
+ * platform.kimi.ai/docs/api/models-overview), but for the coding model, which always thinks
+ * (kimiAlwaysThinks). moonshot-v1 and the K2 previews do not think.
  */
-export const kimiSwitchesThinking = hasFixedSampling;
+export const kimiSwitchesThinking = (model: string): boolean => hasFixedSampling(model) && !kimiAlwaysThinks(model);
 
 /**
- * Whether Kimi answers `body` in thinking mode: kimi-k2-thinking always; K2.5 and later K2.x
+ * Whether Kimi answers `body` in thinking mode: kimi-k2-thinking and kimi-k2.7-code always; K2.5 and later K2.x
  * (kimi-k2.6) unless `thinking: {type: "disabled"}`; others only with `thinking: {type: "enabled"}`.
  */
 function kimiThinks(body: UpstreamBody): boolean {
