@@ -9,6 +9,7 @@ import { refuseAudioOutput, refuseLogitBias, refuseSeveralChoices, refuseWebSear
 import { fitContentParts } from '../shared/content-parts';
 import { blankArguments } from '../shared/tool-arguments';
 import { imagesForOllama } from './ollama-images';
+import { splitThinkTag, ThinkTagSplitter } from './think-tags';
 
 /** Ollama names the thinking text `reasoning`; clients of the gateway get `reasoning_content`. */
 function renameReasoning(holder: any): boolean {
@@ -25,15 +26,18 @@ export function ollamaChunk(chunk: any): boolean {
 }
 
 /**
- * One stream's chunk hook: the rename above, and the finish of a choice that streamed tool calls.
+ * One stream's chunk hook: the rename above, reasoning written inline as `<think>…</think>` taken
+ * out of the content (think-tags.ts), and the finish of a choice that streamed tool calls.
  * Ollama's OpenAI endpoint closed such a stream with finish_reason `stop` until ollama/ollama#7963
  * (its non-stream answer said `tool_calls`), and clients that run tools only on `tool_calls` (agent
  * loops, the SDKs' tool runners) would take the turn for over: it goes out as `tool_calls`.
  */
 function ollamaStreamHook(): (chunk: any) => boolean {
   const called = new Set<number>();
+  const tags = new ThinkTagSplitter();
   return (chunk) => {
     let changed = ollamaChunk(chunk);
+    if (tags.split(chunk)) changed = true;
     for (const choice of chunk?.choices ?? []) {
       const index = typeof choice?.index === 'number' ? choice.index : 0;
       if (Array.isArray(choice?.delta?.tool_calls) && choice.delta.tool_calls.length > 0) called.add(index);
@@ -46,8 +50,16 @@ function ollamaStreamHook(): (chunk: any) => boolean {
   };
 }
 
+/** A whole answer: `reasoning` renamed, or reasoning written inline as `<think>…</think>` taken out of the content. */
 export function ollamaResponse(body: any): void {
-  for (const choice of body?.choices ?? []) renameReasoning(choice?.message);
+  for (const choice of body?.choices ?? []) {
+    const message = choice?.message;
+    if (renameReasoning(message) || typeof message?.content !== 'string') continue;
+    const split = splitThinkTag(message.content);
+    if (!split) continue;
+    message.content = split.content;
+    message.reasoning_content = split.reasoning;
+  }
 }
 
 /**
@@ -121,7 +133,8 @@ export function effortForOllama(body: Record<string, any>): void {
  * ignores `tool_choice` (the tools sent follow it instead: toolsForChoice),
  * takes four efforts (effortForOllama), reads only `max_tokens` and cannot fetch remote image URLs (it
  * wants base64), so those are downloaded by the gateway and inlined; its thinking field is
- * `reasoning` both ways; a stream's tool calls finish as `tool_calls` (ollamaStreamHook).
+ * `reasoning` both ways, and reasoning a model wrote inline as `<think>…</think>` comes out as it
+ * (think-tags.ts); a stream's tool calls finish as `tool_calls` (ollamaStreamHook).
  */
 export const ollamaAdapter = createOpenAICompatibleAdapter({
   id: 'ollama',
