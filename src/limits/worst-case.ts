@@ -7,6 +7,7 @@ import { imageToolUsdPerToken, OPENAI_CONTAINER_USD, OPENAI_FILE_SEARCH_USD } fr
 import { atPrompt, DEFAULT_OUTPUT_TOKENS, IMAGE_INPUT_TOKENS, type WorstPrices } from './worst-prices';
 import type { LimitedEndpoint } from './limit-types';
 import { kimiSearchWorst } from './kimi-search-worst';
+import { modelOutputLimit } from './model-output-limit';
 
 /** Most choices a chat request may ask (OpenAI's limit of `n`). */
 const MAX_CHOICES = 128;
@@ -325,7 +326,8 @@ function worstCaseOwn(
     return { costUsd: (billable * rate.input + n * IMAGE_OUTPUT_TOKENS * rate.output) / 1e6 + n * worstImagePrice(prices, body, n), tokens: prompt };
   }
   // What a target is sent is at most its model's output limit (proxy/output-limit.ts): reserve the smaller.
-  const cap = (n: number) => (prices.maxOutputTokens ? Math.min(n, prices.maxOutputTokens) : n);
+  const limit = modelOutputLimit(endpoint, body, prices);
+  const cap = (n: number) => (limit ? Math.min(n, limit) : n);
   // `outputCap`: the max_tokens the gateway sends a request that named none (budget-output-cap.ts).
   const field = askedField(endpoint, body);
   const askedRaw = outputCap ?? (field && (body[field] as number));

@@ -52,6 +52,8 @@ export interface WorstPrices {
   openAITools?: boolean;
   /** Some target is Moonshot's, whose builtin `$web_search` bills each call and its content (kimi-search-worst.ts). */
   moonshot?: boolean;
+  /** A DeepSeek target: its output limit may be its thinking mode's (model-output-limit.ts). */
+  deepseek?: boolean;
   /** Largest context window among the targets (unknown ones count as DEFAULT_OUTPUT_TOKENS); null for a model of unknown window. */
   contextWindow: number | null;
   /**
@@ -171,6 +173,7 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, at: number = 
     if (p.claude) w.claude = true;
     if (p.xai) w.xai = true;
     if (p.moonshot) w.moonshot = true;
+    if (p.deepseek) w.deepseek = true;
     if (p.searchModelUsd) w.searchModelUsd = Math.max(w.searchModelUsd ?? 0, p.searchModelUsd);
     // Each classifier group on the way may score the prompt once.
     if (p.classifierUsd) w.classifierUsd = (w.classifierUsd ?? 0) + p.classifierUsd;
@@ -211,6 +214,7 @@ function entryWorstPrices(entry: ModelEntry, at: number): WorstPrices {
     ...(entry.provider === 'openai' ? { openAITools: true } : {}),
     ...(entry.provider === 'grok' ? { xai: true } : {}),
     ...(entry.provider === 'moonshot' ? { moonshot: true } : {}),
+    ...(entry.provider === 'deepseek' ? { deepseek: true } : {}),
     ...(entry.provider === 'openai' && searchModelCallUsd(entry.upstreamId) ? { searchModelUsd: searchModelCallUsd(entry.upstreamId) } : {}),
     ...(imageInputTokensOf(entry.upstreamId) > IMAGE_INPUT_TOKENS ? { imageInputTokens: imageInputTokensOf(entry.upstreamId) } : {}),
     ...(p.priorityMultiplier && p.priorityMultiplier > 1 ? { priorityMultiplier: p.priorityMultiplier } : {}),

@@ -254,4 +254,9 @@ export interface ProviderAdapter {
    * model it serves on /v1/responses only): true, and the try is made once more, built anew.
    */
   learnFrom?(err: { upstreamStatus?: number | null; message: string }, ctx: ChatCallContext): boolean;
+  /**
+   * The output limit of this request, given its model's (the models table's `max_output_tokens`), where
+   * a mode of the request changes it (DeepSeek's thinking mode: deepseek/deepseek-output-limit.ts); unset: the model's.
+   */
+  outputLimit?(req: Record<string, unknown>, limit: number | null): number | null;
 }

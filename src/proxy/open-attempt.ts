@@ -88,7 +88,7 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
   const req = (a.bodyFor && a.bodyFor(target)) || a.req;
   const adapter = adapterFor(target.provider);
   // Each target gets the output the client asked for, at most what its model writes (one 8K model in a group lowers only its own call).
-  const limit = outputLimitOf(target);
+  const limit = adapter.outputLimit ? adapter.outputLimit(req, outputLimitOf(target)) : outputLimitOf(target);
   // A small budget's cap at this target's prices: a Messages request's max_tokens is a ceiling it lowers.
   const cap = a.outputCap?.(target);
   // `max_tokens`: every adapter reads it (OpenAI's reasoning models get it as max_completion_tokens).

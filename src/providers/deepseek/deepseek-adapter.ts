@@ -6,7 +6,7 @@ import {
   developerToSystem,
   hasSystemMessage,
 } from '../openai-compatible/message-quirks';
-import type { UpstreamBody } from '../types';
+import type { ProviderAdapter, UpstreamBody } from '../types';
 import {
   byCallId,
   fillReasoningContent,
@@ -17,6 +17,7 @@ import {
 import type { ReasoningStore } from '../openai-compatible/reasoning-memory';
 import { fitContentParts } from '../shared/content-parts';
 import { deepseekBetaBaseUrl } from './deepseek-beta-url';
+import { deepseekOutputLimit } from './deepseek-output-limit';
 import { forcedToolWithoutThinking } from '../openai-compatible/forced-tool-thinking';
 import { effortNoneAsThinkingOff } from '../openai-compatible/effort-none-thinking-off';
 import { refuseAudioOutput, refuseSeveralChoices, refuseWebSearchOptions } from '../shared/unsupported-params';
@@ -109,16 +110,22 @@ export function deepseekRequest(body: UpstreamBody, memory?: ReasoningStore): Up
   return filling ? filling.then(finish) : finish();
 }
 
-/** Usage: prompt_tokens includes prompt_cache_hit_tokens (see src/usage/deepseek-usage.ts). */
-export const deepseekAdapter = createOpenAICompatibleAdapter({
-  id: 'deepseek',
-  defaultBaseUrl: PROVIDER_CATALOG.deepseek.defaultBaseUrl,
-  // Chat Prefix Completion (beta): `prefix: true` on the final assistant message, at the beta base URL.
-  prefill: { flag: 'prefix', baseUrl: deepseekBetaBaseUrl },
-  transformRequestBody: (body, info) => deepseekRequest(body, info.ctx.reasoning ?? info.deps.reasoning),
-  // Reasoning of tool-calling turns is remembered on the way down (see reasoning-quirk.ts), in the app's memory.
-  transformResponse: (body, ctx) => rememberResponseReasoning(body, ctx?.reasoning, byCallId, ctx?.followsToolCall),
-  streamChunkHook: (ctx) => reasoningStreamHook(ctx.reasoning, byCallId, ctx.followsToolCall),
-  // DeepSeek's docs: "the request is interrupted due to insufficient resource of the inference system".
-  unfinishedReasons: ['insufficient_system_resource'],
-});
+/**
+ * Usage: prompt_tokens includes prompt_cache_hit_tokens (see src/usage/deepseek-usage.ts). Output:
+ * deepseek-chat's limit in thinking mode is the thinking mode's (deepseek-output-limit.ts).
+ */
+export const deepseekAdapter: ProviderAdapter = {
+  ...createOpenAICompatibleAdapter({
+    id: 'deepseek',
+    defaultBaseUrl: PROVIDER_CATALOG.deepseek.defaultBaseUrl,
+    // Chat Prefix Completion (beta): `prefix: true` on the final assistant message, at the beta base URL.
+    prefill: { flag: 'prefix', baseUrl: deepseekBetaBaseUrl },
+    transformRequestBody: (body, info) => deepseekRequest(body, info.ctx.reasoning ?? info.deps.reasoning),
+    // Reasoning of tool-calling turns is remembered on the way down (see reasoning-quirk.ts), in the app's memory.
+    transformResponse: (body, ctx) => rememberResponseReasoning(body, ctx?.reasoning, byCallId, ctx?.followsToolCall),
+    streamChunkHook: (ctx) => reasoningStreamHook(ctx.reasoning, byCallId, ctx.followsToolCall),
+    // DeepSeek's docs: "the request is interrupted due to insufficient resource of the inference system".
+    unfinishedReasons: ['insufficient_system_resource'],
+  }),
+  outputLimit: deepseekOutputLimit,
+};
