@@ -7,21 +7,15 @@
  * closed; `<think>` anywhere but the start is the answer's text. The fake Ollama writes its OpenAI
  * endpoint's chunks (a deepseek-r1 GGUF without a thinking template). Rows by x-request-id.
  */
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
-import { jsonResponse, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { jsonResponse, sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 
-let ollama: FakeUpstream;
+const ollama = startFakeUpstream();
 let gw: TestGateway;
-beforeAll(async () => {
-  ollama = startFakeUpstream();
-  gw = await startGateway({ env: providerEnv('ollama', `${ollama.url}/v1`) });
-});
-afterAll(async () => {
-  await gw?.close();
-  ollama?.close();
-});
+useGateway((g) => (gw = g), { env: providerEnv('ollama', `${ollama.url}/v1`) });
+afterAll(() => ollama.close());
 
 const MODEL = 'deepseek-r1:7b';
 const hi = [{ role: 'user' as const, content: 'Hello' }];
