@@ -18,6 +18,7 @@ const range = {
   provider: str('Only this provider'),
   model: str('Only this concrete model'),
   team: str("Only one team's requests, by its id: the team the key was in when the request was admitted"),
+  team_id: str("The same as 'team' (the admin API's name for a key's team); both, naming two teams, is a 400"),
 };
 // The usage routes read hourly rollups: their range is widened to whole UTC hours.
 const rollupRange = {

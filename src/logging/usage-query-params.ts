@@ -80,6 +80,17 @@ function parseEnum<T extends string>(q: RawQuery, name: string, allowed: readonl
   return v as T;
 }
 
+/**
+ * The team filter, `team`, or `team_id` as the admin API names a key's team: a script sending
+ * `team_id` had its filter ignored and read every team's usage. Both, naming two teams, is a 400.
+ */
+function parseTeam(q: RawQuery): number | undefined {
+  const team = parseInt(q, 'team', 1, Number.MAX_SAFE_INTEGER);
+  const teamId = parseInt(q, 'team_id', 1, Number.MAX_SAFE_INTEGER);
+  if (team !== undefined && teamId !== undefined && team !== teamId) throw badRequest(`'team' (${team}) and 'team_id' (${teamId}) name two teams: send one.`, 'team_id');
+  return team ?? teamId;
+}
+
 export function parseUsageFilter(q: RawQuery): UsageFilter {
   const f: UsageFilter = {
     from: parseTime(q, 'from'),
@@ -87,7 +98,7 @@ export function parseUsageFilter(q: RawQuery): UsageFilter {
     clientId: parseInt(q, 'client_id', 0, Number.MAX_SAFE_INTEGER),
     provider: present(q, 'provider'),
     model: present(q, 'model'),
-    teamId: parseInt(q, 'team', 1, Number.MAX_SAFE_INTEGER),
+    teamId: parseTeam(q),
   };
   if (f.from !== undefined && f.to !== undefined && f.from >= f.to) throw badRequest("'from' must be earlier than 'to'.", 'from');
   return f;

@@ -163,7 +163,7 @@ const VARIANTS: Record<string, (() => Call | Promise<Call>)[]> = {
 const firstItem = async (c: Call) => ((await (await fetch(`${gw.url}${c.url}`, { headers: headersOf(c) })).json()) as { data: { id: string }[] }).data[0]!.id;
 /** A good value of each documented query parameter (by name, or `METHOD path name`), and those that take any text. */
 const GOOD_QUERY: Record<string, string | ((c: Call) => Promise<string>)> = {
-  limit: '1', before_id: '999', after_id: '1', from: '2026-01-01', to: '2099-01-01', client_id: '1', team: '1', provider: 'openai', model: 'gpt-4o',
+  limit: '1', before_id: '999', after_id: '1', from: '2026-01-01', to: '2099-01-01', client_id: '1', team: '1', team_id: '1', provider: 'openai', model: 'gpt-4o',
   status: '200', endpoint: 'chat', request_id: 'req-x', bucket: 'day', by: 'model', order: 'asc', after: firstItem, before: firstItem,
   stream: 'false', starting_after: '0', beta: 'true', 'GET /v1/models after_id': 'gpt-4o', 'GET /v1/models before_id': 'gpt-4o',
 };

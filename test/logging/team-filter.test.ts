@@ -159,6 +159,16 @@ describe('GET /api/usage/*?team=', () => {
     expect(byModel.reduce((n, r) => n + r.requests, 0)).toBe(2);
   });
 
+  test("team_id, the admin API's name for a key's team, filters the same (it was ignored: every team's usage)", async () => {
+    expect((await usage(`/api/usage/summary?team_id=${red}`)).requests).toBe(3);
+    expect((await usage(`/api/usage/summary?team_id=${blue}&team=${blue}`)).requests).toBe(2);
+    expect(await listed(`team_id=${blue}`)).toEqual(newestFirst(sent.blue));
+    const both = await api(gw, 'GET', `/api/usage/summary?team=${red}&team_id=${blue}`, { as: admin });
+    expect(both.status).toBe(400);
+    expect((await json(both)).error.param).toBe('team_id');
+    expect((await json(await api(gw, 'GET', '/api/usage/summary?team_id=x', { as: admin }))).error.param).toBe('team_id');
+  });
+
   test('a team that is not an id is a 400 on team', async () => {
     for (const path of ['summary', 'timeseries', 'breakdown']) {
       const r = await api(gw, 'GET', `/api/usage/${path}?team=abc`, { as: admin });
