@@ -1,5 +1,5 @@
 import { normalizeOpenAIUsage } from '../usage/openai-usage';
-import { normalizeUsage } from '../providers/normalize-usage';
+import { normalizeUsage } from '../usage/normalize-usage';
 import type { ProviderId } from '../providers/types';
 import { addOpenAIToolFees } from './openai-tool-fees';
 import { serviceTierOf, type Usage } from '../usage/types';

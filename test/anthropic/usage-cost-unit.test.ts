@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import { toMonitorEvent } from '../../src/monitor/redact-record';
 import { computeCost } from '../../src/usage/cost';
 import { anthropicUsageMerger, normalizeAnthropicUsage } from '../../src/usage/anthropic-usage';
-import { normalizeUsage } from '../../src/providers/normalize-usage';
+import { normalizeUsage } from '../../src/usage/normalize-usage';
 import { anthropicJson } from './fake-anthropic';
 
 const sonnet = { input: 3, cachedInput: 0.3, output: 15, reasoning: null, image: null, cacheWrite: 3.75 };

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import type { ProviderId } from '../../src/providers/types';
-import { normalizeUsage } from '../../src/providers/normalize-usage';
+import { normalizeUsage } from '../../src/usage/normalize-usage';
 import { findUsageInChunk } from '../../src/usage/moonshot-usage';
 import { normalizeOllamaUsage } from '../../src/usage/ollama-usage';
 import { chunks, fixture } from './load-fixture';

@@ -1,7 +1,7 @@
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import type { ProviderAdapter, UpstreamBody } from '../types';
 import { bearerJsonPost } from '../shared/upstream-call';
-import { normalizeUsage } from '../normalize-usage';
+import { normalizeUsage } from '../../usage/normalize-usage';
 import { answerBillExtras, answerUsage } from './answer-usage';
 import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import { fillCompletionShape } from './openai-shape';

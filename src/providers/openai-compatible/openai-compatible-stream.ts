@@ -49,7 +49,7 @@ function openAIChunk(
   const usage = usageOf(chunk);
   const usageOnly = chunk.choices.length === 0;
   // Usage whose counts are nonsense (a count sent as a string, a negative one) is not passed on:
-  // SDKs refuse the chunk that carries it. The row bills the estimate (providers/normalize-usage.ts).
+  // SDKs refuse the chunk that carries it. The row bills the estimate (usage/normalize-usage.ts).
   if (!clientWantsUsage || usage === null) {
     // xAI's search citations come on its usage-only chunk: that chunk goes on without the usage.
     if (usageOnly && chunk.citations === undefined) return { chunk: null, changed, usageChunk: null, usage };

@@ -1,7 +1,7 @@
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { UpstreamError } from '../../errors/api-error';
 import { serviceTierOf, toOpenAIUsage, type Usage } from '../../usage/types';
-import { normalizeUsage } from '../normalize-usage';
+import { normalizeUsage } from '../../usage/normalize-usage';
 import { errorChunkStatus, errorWords } from '../shared/error-in-answer';
 import { CHAT_ID_PREFIX } from '../openai-compatible/openai-shape';
 

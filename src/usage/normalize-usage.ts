@@ -1,12 +1,12 @@
-import type { ProviderId } from './types';
-import type { Usage } from '../usage/types';
-import { normalizeOpenAIUsage } from '../usage/openai-usage';
-import { normalizeDeepSeekUsage } from '../usage/deepseek-usage';
-import { normalizeMoonshotUsage } from '../usage/moonshot-usage';
-import { normalizeGrokUsage } from '../usage/grok-usage';
-import { normalizeOllamaUsage } from '../usage/ollama-usage';
-import { normalizeGeminiUsage } from '../usage/gemini-usage';
-import { normalizeAnthropicUsage } from '../usage/anthropic-usage';
+import type { ProviderId } from '../providers/types';
+import type { Usage } from './types';
+import { normalizeOpenAIUsage } from './openai-usage';
+import { normalizeDeepSeekUsage } from './deepseek-usage';
+import { normalizeMoonshotUsage } from './moonshot-usage';
+import { normalizeGrokUsage } from './grok-usage';
+import { normalizeOllamaUsage } from './ollama-usage';
+import { normalizeGeminiUsage } from './gemini-usage';
+import { normalizeAnthropicUsage } from './anthropic-usage';
 
 /** The mock provider speaks OpenAI's wire format, usage included. */
 export const normalizeMockUsage = normalizeOpenAIUsage;
