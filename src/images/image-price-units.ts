@@ -1,5 +1,6 @@
 import type { Usage } from '../usage/types';
 import type { ImageRequest } from './images-types';
+import { GPT_IMAGE_TOKENS, gptImageTokens } from '../usage/gpt-image-tokens';
 
 // A model's `image_price` is the price of one image at its default size and quality (1024x1024,
 // standard/medium). OpenAI charges more for larger and better images; these are the multiples of
@@ -7,27 +8,10 @@ import type { ImageRequest } from './images-types';
 
 /** Output tokens of gpt-image-1's default image (medium, 1024x1024): its `image_price` buys these. */
 const GPT_IMAGE_DEFAULT_TOKENS = 1056;
-/** gpt-image-1's output tokens per image by quality, [square, non-square] (OpenAI's image-cost table). */
-const GPT_IMAGE_TOKENS: Record<string, [number, number]> = { low: [272, 408], medium: [1056, 1584], high: [4160, 6240] };
 /** gpt-image models whose output tokens per image are those of gpt-image-1 (same cost table). */
 const isGptImage1 = (model: string) => model === 'gpt-image-1' || model === 'gpt-image-1-mini';
 
 const isLarge = (size: unknown) => size === '1792x1024' || size === '1024x1792';
-
-/**
- * Tokens of one gpt-image-1 image as asked. `dearest`: what it may turn out to be (`auto` or no
- * quality is high, `auto` or no size is non-square); otherwise what an image without a reported
- * count is taken to be (`auto` or none is OpenAI's default, medium and square).
- */
-export function gptImageTokens(req: Pick<ImageRequest, 'size' | 'quality'>, dearest: boolean): number {
-  // The table's own keys only: a quality is the client's text, and `constructor` would read Object's.
-  // Not String(): a Responses image_generation tool's quality reaches here unchecked, and an object
-  // with its own `toString` key made it throw (a 500).
-  const quality = typeof req.quality === 'string' ? req.quality : '';
-  const byQuality = (Object.hasOwn(GPT_IMAGE_TOKENS, quality) ? GPT_IMAGE_TOKENS[quality] : undefined) ?? GPT_IMAGE_TOKENS[dearest ? 'high' : 'medium']!;
-  const square = dearest ? req.size === '1024x1024' : req.size !== '1536x1024' && req.size !== '1024x1536';
-  return byQuality[square ? 0 : 1];
-}
 
 /**
  * The images of one answer in units of the model's per-image price. dall-e-3: hd or 1792 doubles

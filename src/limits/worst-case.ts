@@ -1,4 +1,5 @@
-import { gptImageTokens, reservedImageUnits } from '../images/image-price-units';
+import { reservedImageUnits } from '../images/image-price-units';
+import { gptImageTokens } from '../usage/gpt-image-tokens';
 import { maxImagesPerCall } from '../images/image-params';
 import { thinkingBudget } from '../providers/anthropic/anthropic-limits';
 import { fileInputsOf, type FileInputs } from './file-inputs';

@@ -1,4 +1,4 @@
-import { gptImageTokens } from '../images/image-price-units';
+import { gptImageTokens } from '../usage/gpt-image-tokens';
 import {
   imageToolUsdPerToken, OPENAI_CONTAINER_USD, OPENAI_FILE_SEARCH_USD, OPENAI_WEB_SEARCH_PREVIEW_USD, OPENAI_WEB_SEARCH_USD,
 } from '../usage/openai-tool-prices';
