@@ -31,7 +31,7 @@ const OPENAI_RESPONSES_TOOLS = [
 export const PROVIDER_CATALOG = {
   // The Responses API's web search tool bills per call beside the tokens: $10 per 1,000, or $25 for
   // web_search_preview on a model without reasoning (OpenAI's pricing page). The dearer one is what
-  // a request reserves; a row bills what its answer shows (responses/openai-tool-fees.ts).
+  // a request reserves; a row bills what its answer shows (usage/openai-tool-fees.ts).
   openai: { name: 'OpenAI', defaultBaseUrl: 'https://api.openai.com/v1', needsKey: true, webSearchUsd: OPENAI_WEB_SEARCH_PREVIEW_USD, nativeResponses: true, responsesTools: OPENAI_RESPONSES_TOOLS, responsesToolsOpen: true, responsesProjectObjects: true },
   gemini: { name: 'Google Gemini', defaultBaseUrl: 'https://generativelanguage.googleapis.com', needsKey: true },
   deepseek: { name: 'DeepSeek', defaultBaseUrl: 'https://api.deepseek.com/v1', needsKey: true },

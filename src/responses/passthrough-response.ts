@@ -14,7 +14,7 @@ import { forwardedProvider, leadingSameProvider, nativeRequestFor } from './nati
 import { renameResponseIds, upstreamResponseId } from './xai-response-ids';
 import { isTerminalStatus, type ResponseState } from './background-follower';
 import { openPassthroughStream, readPassthroughJson, type PassthroughJson, type PassthroughStream } from './passthrough-first-answer';
-import { responseOutputText, usageFromResponse } from './response-usage';
+import { responseOutputText, usageFromResponse } from '../usage/response-usage';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
 import type { ResponsesRequest } from './responses-types';
 import { withoutBridgedThinking } from './thinking-content';

@@ -1,6 +1,6 @@
 /**
  * What OpenAI bills for the Responses API's built-in tools beside the model's tokens (its pricing
- * page). Reserved by limits/worst-case.ts, billed from the answer by responses/openai-tool-fees.ts.
+ * page). Reserved by limits/worst-case.ts, billed from the answer by openai-tool-fees.ts.
  */
 
 /** Web search: $10 per 1,000 calls (search content tokens bill as input, inside the usage). */

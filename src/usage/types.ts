@@ -33,7 +33,7 @@ export interface Usage {
    */
   webSearches?: number;
   /**
-   * USD per search when the answer shows which rate applies (OpenAI: responses/openai-tool-fees.ts);
+   * USD per search when the answer shows which rate applies (OpenAI: openai-tool-fees.ts);
    * unset: the model's `webSearch` price.
    */
   webSearchUsd?: number;

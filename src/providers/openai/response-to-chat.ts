@@ -1,7 +1,7 @@
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { UpstreamError } from '../../errors/api-error';
-import { serviceTierOf, toOpenAIUsage, type Usage } from '../../usage/types';
-import { normalizeUsage } from '../../usage/normalize-usage';
+import { toOpenAIUsage, type Usage } from '../../usage/types';
+import { usageFromResponse } from '../../usage/response-usage';
 import { errorChunkStatus, errorWords } from '../shared/error-in-answer';
 import { CHAT_ID_PREFIX } from '../openai-compatible/openai-shape';
 
@@ -30,15 +30,6 @@ export function unfinishedResponse(response: any): UpstreamError | null {
   return new UpstreamError('openai', code, `Upstream OpenAI's response failed: ${words}`, true, code === 401 || code === 403 ? 502 : undefined, code === 429 ? 'rate_limit_exceeded' : undefined);
 }
 
-/** The canonical usage of a Responses answer (input/cached/output/reasoning tokens), null when it has none usable. */
-export function responseUsage(response: any): Usage | null {
-  const usage = normalizeUsage('openai', response?.usage);
-  // flex and priority price its tokens (usage/cost.ts).
-  const tier = serviceTierOf(response?.service_tier);
-  if (usage && tier) usage.serviceTier = tier;
-  return usage;
-}
-
 /**
  * A finished Responses answer -> the chat completion it stands for: its message text (and
  * refusal), its function_call (custom_tool_call) items as tool_calls, the finish reason from its
@@ -62,7 +53,7 @@ export function responseToChat(response: any, model: string): { completion: Chat
       toolCalls.push({ id: item.call_id, type: 'custom', custom: { name: item.name, input: item.input ?? '' } });
     }
   }
-  const usage = responseUsage(response);
+  const usage = usageFromResponse(response);
   const message: any = { role: 'assistant', content: text || (toolCalls.length || refusal ? null : ''), refusal: refusal || null, annotations: [] };
   if (toolCalls.length) message.tool_calls = toolCalls;
   const completion: any = {

@@ -4,7 +4,8 @@ import { errorChunkStatus, errorWords } from '../shared/error-in-answer';
 import { eventTransformer } from '../shared/sse-event-stream';
 import { tallyText } from '../shared/tally-text';
 import type { ChatCallContext, ChunkEnvelope, StreamTally } from '../types';
-import { chatIdOf, finishReasonOf, responseUsage, unfinishedResponse } from './response-to-chat';
+import { chatIdOf, finishReasonOf, unfinishedResponse } from './response-to-chat';
+import { usageFromResponse } from '../../usage/response-usage';
 
 /**
  * OpenAI's Responses SSE (a Responses-only model's answer to a chat request) -> chat.completion.chunk
@@ -68,7 +69,7 @@ export function responsesStreamToChat(ctx: ChatCallContext, tally: StreamTally):
             finished = true;
             const reason = finishReasonOf(e.response, calls.size > 0)!;
             tally.finishReason = reason;
-            const usage = responseUsage(e.response);
+            const usage = usageFromResponse(e.response);
             if (usage) tally.usage = usage;
             chunk({}, reason);
             if (ctx.clientWantsUsage && usage) send(JSON.stringify({ ...envelope, object: 'chat.completion.chunk', choices: [], usage: toOpenAIUsage(usage) }));

@@ -1,8 +1,8 @@
-import { normalizeOpenAIUsage } from '../usage/openai-usage';
-import { normalizeUsage } from '../usage/normalize-usage';
+import { normalizeOpenAIUsage } from './openai-usage';
+import { normalizeUsage } from './normalize-usage';
 import type { ProviderId } from '../providers/types';
 import { addOpenAIToolFees } from './openai-tool-fees';
-import { serviceTierOf, type Usage } from '../usage/types';
+import { serviceTierOf, type Usage } from './types';
 
 /**
  * A Responses object's usage (OpenAI's own or a bridged one) -> canonical Usage, with the

@@ -1,9 +1,9 @@
-import { gptImageTokens } from '../usage/gpt-image-tokens';
+import { gptImageTokens } from './gpt-image-tokens';
 import {
   imageToolUsdPerToken, OPENAI_CONTAINER_USD, OPENAI_FILE_SEARCH_USD, OPENAI_WEB_SEARCH_PREVIEW_USD, OPENAI_WEB_SEARCH_USD,
-} from '../usage/openai-tool-prices';
-import { ZERO_USAGE, type BillExtras, type Usage } from '../usage/types';
-import { xaiToolCallUsd } from '../usage/grok-usage';
+} from './openai-tool-prices';
+import { ZERO_USAGE, type BillExtras, type Usage } from './types';
+import { xaiToolCallUsd } from './grok-usage';
 import type { ProviderId } from '../providers/types';
 import { ID_CHARS, shownValue } from '../errors/shown-value';
 
