@@ -4,7 +4,7 @@ import { createMessage } from '../messages/create-message';
 import { anthropicCount } from '../messages/native-count-tokens';
 import { validateMessagesRequest } from '../messages/messages-to-chat';
 import { upstreamBeta } from '../proxy/forward-headers';
-import { openaiPost } from './openai-request';
+import { openaiPost, v1AnswerOf } from './openai-request';
 import type { V1Route } from './v1-route-types';
 
 /** The Anthropic headers a client sent, kept for a native Anthropic upstream (others ignore them). */
@@ -29,8 +29,7 @@ export function messagesRoute(ctx: AppContext): V1Route {
     handler: openaiPost(
       ctx,
       async ({ request, client, teamId, clock, body, requestId, dropClient, outputCap }) => {
-        const r = await createMessage(ctx, body, { clientId: client.id, teamId, signal: request.signal, dropClient, clock, requestId, anthropicHeaders: anthropicHeaders(request), outputCap });
-        return r.kind === 'json' ? { json: r.body, headers: r.headers } : { stream: r.body, headers: r.headers };
+        return v1AnswerOf(await createMessage(ctx, body, { clientId: client.id, teamId, signal: request.signal, dropClient, clock, requestId, anthropicHeaders: anthropicHeaders(request), outputCap }));
       },
       { endpoint: 'messages', dialect: 'anthropic', validate: validateMessagesRequest },
     ),

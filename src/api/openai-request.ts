@@ -7,6 +7,7 @@ import { PACED_FROM_BYTES, pacedBody } from '../http/paced-body';
 import { withHeaders } from '../http/with-headers';
 import { admitRequest } from '../limits/admit-request';
 import type { OutputCap } from '../proxy/output-limit';
+import type { EndpointAnswer } from '../proxy/endpoint-types';
 import { toAnthropicError } from '../messages/anthropic-errors';
 import { openaiOverflowError } from '../errors/context-overflow';
 import { logRejectedChat } from '../proxy/chat-pipeline';
@@ -44,6 +45,9 @@ export type V1Answer =
   | { stream: ReadableStream<Uint8Array> | Uint8Array; headers: Record<string, string> }
   /** `json` as text, its bytes, or its bytes in pieces, sent in order (a large embeddings answer: embedding-body.ts). */
   | { json: string | Uint8Array<ArrayBuffer> | Uint8Array<ArrayBuffer>[]; headers: Record<string, string> };
+
+/** An endpoint's work's answer (createMessage, createResponse) as its route gives it to the prelude. */
+export const v1AnswerOf = (r: EndpointAnswer): V1Answer => (r.kind === 'json' ? { json: r.body, headers: r.headers } : { stream: r.body, headers: r.headers });
 
 /**
  * The answer as it goes out. Bun's idle limit, lifted for the upstream wait, applies again, so the

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { createResponse } from '../responses/create-response';
-import { openaiPost } from './openai-request';
+import { openaiPost, v1AnswerOf } from './openai-request';
 import { validateResponsesRequest } from './request-validation-responses';
 import { forwardableHeaders } from '../proxy/forward-headers';
 import type { V1Route } from './v1-route-types';
@@ -10,8 +10,7 @@ export function createResponseRoute(ctx: AppContext): V1Route {
   const store = ctx.responseStore;
   return {
     handler: openaiPost(ctx, async ({ request, client, teamId, clock, body, requestId, dropClient, outputCap }) => {
-      const r = await createResponse(ctx, body, { clientId: client.id, teamId, signal: request.signal, dropClient, clock, store, requestId, clientHeaders: forwardableHeaders(request.headers), outputCap });
-      return r.kind === 'json' ? { json: r.body, headers: r.headers } : { stream: r.body, headers: r.headers };
+      return v1AnswerOf(await createResponse(ctx, body, { clientId: client.id, teamId, signal: request.signal, dropClient, clock, store, requestId, clientHeaders: forwardableHeaders(request.headers), outputCap }));
     }, { endpoint: 'responses', validate: validateResponsesRequest }),
     detail: {
       tags: ['OpenAI API'],

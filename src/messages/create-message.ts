@@ -6,7 +6,7 @@ import { alreadyRelayed } from '../providers/anthropic/native-messages';
 import { answerNamed } from '../providers/anthropic/answer-model';
 import { chatChunks, readAhead } from '../proxy/chat-chunks';
 import { classifierCallModel, logRejectedChat, startChat, type ChatRunOptions } from '../proxy/chat-pipeline';
-import type { RequestClock } from '../proxy/request-clock';
+import type { EndpointAnswer, EndpointCaller } from '../proxy/endpoint-types';
 import { completionText, gatewayHeaders } from '../proxy/request-outcome';
 import { routeChat } from '../proxy/route-chat';
 import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-completion';
@@ -23,30 +23,16 @@ import { messagesToChat } from './messages-to-chat';
 import { toolNameRestorer } from './tool-name-limit';
 import { noteIgnoredCitations } from './ignored-citations';
 import { newRequestId } from '../proxy/request-id';
-import type { OutputCap } from '../proxy/output-limit';
 
 const utf8 = new TextDecoder();
 
-export type MessagesAnswer =
-  | { kind: 'json'; body: string; headers: Record<string, string> }
-  | { kind: 'stream'; body: ReadableStream<Uint8Array>; headers: Record<string, string> };
-
-export interface CreateMessageOptions {
-  clientId: number | null;
-  /** The team the request was admitted under (RequestMeta.teamId). */
-  teamId: number | null;
-  signal?: AbortSignal;
-  /** Closes the client's connection: it stopped reading a stream and was dropped (see OpenUpstreamOptions.dropClient). */
-  dropClient?: () => void;
-  clock: RequestClock;
+export interface CreateMessageOptions extends EndpointCaller {
   /** Silence before a `ping` on streams (default 10 s). */
   pingMs?: number;
   /** The client's `anthropic-version` / `anthropic-beta` headers: for a native Anthropic upstream only. */
   anthropicHeaders?: Record<string, string>;
   /** The log row's id (the /v1 prelude's, which a limited key's reservation waits on). */
   requestId?: string;
-  /** The max_tokens a small budget affords each target, below the client's (LimitGrant.outputCap). */
-  outputCap?: OutputCap;
 }
 
 /**
@@ -58,7 +44,7 @@ export interface CreateMessageOptions {
  * request refused before the chat call (routing, translation) is logged here. Throws ApiError
  * (the /v1 prelude, api/openai-request.ts, answers it with the x-request-id header).
  */
-export async function createMessage(ctx: AppContext, req: MessagesRequest, opts: CreateMessageOptions): Promise<MessagesAnswer> {
+export async function createMessage(ctx: AppContext, req: MessagesRequest, opts: CreateMessageOptions): Promise<EndpointAnswer> {
   const requestId = opts.requestId ?? newRequestId();
   let chat: ChatRequest;
   let decision: RouteDecision;
@@ -207,7 +193,7 @@ async function nativeOrTranslated(
   chat: ChatRequest,
   run: ChatRunOptions & { requestId: string },
   o: MessageShape,
-): Promise<MessagesAnswer> {
+): Promise<EndpointAnswer> {
   const stream = req.stream === true;
   const r = await startChat(ctx, { ...chat, stream }, { ...run, forceStreamUsage: true, streamErrorBytes: anthropicStreamError });
   // A translated fallback's answer says what it left out; Anthropic's own answer cites.

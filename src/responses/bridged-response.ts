@@ -16,7 +16,8 @@ import { inputToMessages } from './input-to-messages';
 import { responsesToChat, type BridgedRequest } from './request-to-chat';
 import { newId } from './response-ids';
 import { responseSkeleton, toResponseUsage, wantsReasoningSummary } from './response-skeleton';
-import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
+import type { ResponsesRun } from './responses-answer';
+import type { EndpointAnswer } from '../proxy/endpoint-types';
 import type { ResponseEvent, ResponseObject, ResponsesRequest, ResponseUsage } from './responses-types';
 import { ResponsesStreamBridge } from './stream-bridge';
 import { followJob, type BackgroundJob } from './bridged-background';
@@ -105,7 +106,7 @@ export function bridgeRequest(run: ResponsesRun): BridgedRun {
  * pipeline (same routing decision, fallback, breakers and log row, endpoint 'responses'), and
  * the completion (or its chunks) becomes a Responses object (or event sequence).
  */
-export async function bridgedResponse(run: ResponsesRun, bridged: BridgedRun, earlier?: EarlierTries): Promise<ResponsesAnswer> {
+export async function bridgedResponse(run: ResponsesRun, bridged: BridgedRun, earlier?: EarlierTries): Promise<EndpointAnswer> {
   try {
     return await answerBridged(run, bridged, earlier);
   } catch (err) {
@@ -128,7 +129,7 @@ function inClientTerms(err: unknown, { chat, paramOf }: BridgedRun): unknown {
   return e;
 }
 
-async function answerBridged(run: ResponsesRun, { req, chat, conversation }: BridgedRun, earlier?: EarlierTries): Promise<ResponsesAnswer> {
+async function answerBridged(run: ResponsesRun, { req, chat, conversation }: BridgedRun, earlier?: EarlierTries): Promise<EndpointAnswer> {
   const { decision, clock } = run;
   if (req.truncation === 'auto') {
     const opts = { targets: decision.targets, hasInstructions: typeof req.instructions === 'string', maxOutputTokens: req.max_output_tokens };
@@ -235,7 +236,7 @@ interface BackgroundStart {
  * while this instance holds them, and `cancel` ends it (bridged-background.ts). The chat pipeline
  * writes the request's one row when the upstream call ends, so the key's limits hold until then.
  */
-async function inBackground(run: ResponsesRun, { req, chat, id, createdAt, opts, remember }: BackgroundStart): Promise<ResponsesAnswer> {
+async function inBackground(run: ResponsesRun, { req, chat, id, createdAt, opts, remember }: BackgroundStart): Promise<EndpointAnswer> {
   const { ctx, decision, clock, requestId } = run;
   const first = decision.targets[0]!;
   const job = ctx.backgroundJobs.start(id);

@@ -5,7 +5,8 @@ import { bridgedResponse, bridgeRequest, previousNotFound, type BridgedRun } fro
 import { loadResponseChain, referencedResponses, refuseOthersItems } from './item-references';
 import { classifierCallModel, logRejectedChat } from '../proxy/chat-pipeline';
 import { passthroughResponse } from './passthrough-response';
-import type { ResponsesAnswer, ResponsesCaller, ResponsesRun } from './responses-answer';
+import type { ResponsesCaller, ResponsesRun } from './responses-answer';
+import type { EndpointAnswer } from '../proxy/endpoint-types';
 import type { ResponsesRequest } from './responses-types';
 import type { RouteTarget } from '../routing/types';
 import type { EarlierTries } from '../proxy/walk-targets';
@@ -28,7 +29,7 @@ export interface CreateResponseOptions extends ResponsesCaller {
  * before its upstream call (unknown model or stored response) is logged here, as chat and
  * messages log theirs; the call logs its own row.
  */
-export async function createResponse(ctx: AppContext, req: ResponsesRequest, opts: CreateResponseOptions): Promise<ResponsesAnswer> {
+export async function createResponse(ctx: AppContext, req: ResponsesRequest, opts: CreateResponseOptions): Promise<EndpointAnswer> {
   const requestId = opts.requestId ?? newRequestId();
   let run: ResponsesRun;
   let bridged: BridgedRun | null = null;
@@ -87,7 +88,7 @@ function goesNative(run: ResponsesRun, targets: readonly RouteTarget[]): boolean
  * built-in tool the rest cannot run, a provider-held response it continues, `background`...): the
  * failure stands.
  */
-function fallbackTo(run: ResponsesRun, rest: RouteTarget[], earlier: EarlierTries): Promise<ResponsesAnswer> | null {
+function fallbackTo(run: ResponsesRun, rest: RouteTarget[], earlier: EarlierTries): Promise<EndpointAnswer> | null {
   const { decision } = run;
   const paths = decision.targetPaths?.slice(decision.targets.length - rest.length);
   const restRun: ResponsesRun = { ...run, decision: { ...decision, targets: rest, path: paths?.[0] ?? decision.path, ...(paths ? { targetPaths: paths } : {}) } };

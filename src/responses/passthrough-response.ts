@@ -15,7 +15,8 @@ import { renameResponseIds, upstreamResponseId } from './xai-response-ids';
 import { isTerminalStatus, type ResponseState } from './background-follower';
 import { openPassthroughStream, readPassthroughJson, type PassthroughJson, type PassthroughStream } from './passthrough-first-answer';
 import { responseOutputText, usageFromResponse } from '../usage/response-usage';
-import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
+import type { ResponsesRun } from './responses-answer';
+import type { EndpointAnswer } from '../proxy/endpoint-types';
 import type { ResponsesRequest } from './responses-types';
 import { withoutBridgedThinking } from './thinking-content';
 
@@ -28,7 +29,7 @@ import { withoutBridgedThinking } from './thinking-content';
  * walks the decision's leading targets of that provider (after `earlier`, the tries of a group's
  * targets before them); once they all failed, `fallback` answers with the rest (create-response.ts).
  */
-export async function passthroughResponse(run: ResponsesRun, fallback?: PassthroughFallback, earlier?: EarlierTries): Promise<ResponsesAnswer> {
+export async function passthroughResponse(run: ResponsesRun, fallback?: PassthroughFallback, earlier?: EarlierTries): Promise<EndpointAnswer> {
   const { ctx, req, decision, clock } = run;
   const targets = leadingSameProvider(decision.targets);
   const stream = req.stream === true;
@@ -157,7 +158,7 @@ function passthroughBody(req: ResponsesRequest, t: RouteTarget, cap: number | un
  * The answer of a group's targets after its leading ones of one native provider (`rest`), once those all failed
  * (`earlier`: their tries); null when the request cannot go to them (the bridge refuses it).
  */
-export type PassthroughFallback = (rest: RouteTarget[], earlier: EarlierTries) => Promise<ResponsesAnswer> | null;
+export type PassthroughFallback = (rest: RouteTarget[], earlier: EarlierTries) => Promise<EndpointAnswer> | null;
 
 /**
  * The pool key that made the provider's response a follow-up continues (`previous_response_id`), to be
