@@ -186,12 +186,18 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
   /** The stop's deadline passed: the rows not committed yet are counted as dropped, and the stop goes on. */
   function giveUpAtClose(): void {
     gaveUpWhy = `not committed within the ${closeTimeoutMs / 1000} s stop deadline: is another program holding the database's write lock?`;
-    drops.count += pending.length + inflightCount; // said once, in the stop's summary (close)
+    drops.count += forgetUncommitted(); // said once, in the stop's summary (close)
+    resolveClosed?.();
+  }
+
+  /** Forgets the rows not committed yet, queued or sent to the writer: how many they were. */
+  function forgetUncommitted(): number {
+    const lost = pending.length + inflightCount;
     pending = [];
     inflight.clear();
     inflightCount = 0;
     queuedBytes = 0;
-    resolveClosed?.();
+    return lost;
   }
 
   let exited = false;
@@ -203,12 +209,7 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
     dead = true;
     // No row is stored from now on: /health says degraded, and why, until the gateway restarts.
     failing = `log writer failed ${crashes} times in a row and was given up; request logging is off until restart`;
-    const lost = pending.length + inflightCount;
-    pending = [];
-    inflight.clear();
-    inflightCount = 0;
-    queuedBytes = 0;
-    drops.drop(lost, `log writer failed ${crashes} times in a row and was given up; request logging is off until restart`, true);
+    drops.drop(forgetUncommitted(), failing, true);
     for (const resolve of retentionWaiters.values()) resolve(0);
     retentionWaiters.clear();
     resolveClosed?.();
