@@ -27,8 +27,6 @@ export interface ErrorBody {
   outOfCredit: boolean;
   /** A wait the body gives (Google's RetryInfo), whole seconds. */
   retryAfter: string | null;
-  /** The gateway's key refused, said with a 400 (Google's API_KEY_INVALID, xAI's "Incorrect API key"). */
-  keyInvalid: boolean;
   /** Google refusing where the gateway runs (400 FAILED_PRECONDITION). */
   regionRefused: boolean;
   /** The client's content refused (Moonshot's 400 `content_filter`, xAI's "Content violates usage guidelines"). */
@@ -36,8 +34,12 @@ export interface ErrorBody {
   /** The provider busy, said with a 429 (Moonshot's `engine_overloaded_error`, xAI "at capacity"). */
   overloaded: boolean;
   /**
-   * The status the error means when the provider said another: xAI's 410 for Live Search is the 400
-   * a refused parameter is, its 400 for a model it does not have the 404 OpenAI answers.
+   * The status the error means when the provider said another, for the key pool, the breaker and
+   * the client alike: xAI's 410 for Live Search is the 400 a refused parameter is, its 400 for a
+   * model it does not have the 404 OpenAI answers, its 403 content refusal a 400 (the key is left
+   * alone); Google's and xAI's 400 for the gateway's key refused is the 401 it means (the key is set
+   * aside); Anthropic's 400 "credit balance is too low" the 402 (the key rests, the client is not
+   * told its request was invalid); Google's 499 CANCELLED a 500.
    */
   means?: number;
   /** Anthropic's own error object (`{type, message, details?}`), for a client that speaks Anthropic. */
@@ -67,7 +69,7 @@ function anthropicErrorOf(json: any): AnthropicErrorObject | undefined {
  * they mean out; proxy/upstream-errors.ts turns that into the client's error and the key pool's move.
  */
 export function readErrorBody(provider: ProviderId, status: number, text: string): ErrorBody {
-  const out: ErrorBody = { message: text, param: null, outOfCredit: status === 402, retryAfter: null, keyInvalid: false, regionRefused: false, contentRefused: false, overloaded: false };
+  const out: ErrorBody = { message: text, param: null, outOfCredit: status === 402, retryAfter: null, regionRefused: false, contentRefused: false, overloaded: false };
   let json: any;
   try {
     json = JSON.parse(text);
@@ -88,7 +90,6 @@ export function readErrorBody(provider: ProviderId, status: number, text: string
   if (provider === 'anthropic') out.anthropic = anthropicErrorOf(json);
   out.outOfCredit ||= (out.anthropic !== undefined && anthropicOutOfCredit(status, out.anthropic)) || (status === 429 && (OUT_OF_CREDIT.has(err?.code) || OUT_OF_CREDIT.has(err?.type))) || (xai && (status === 429 || status === 403) && xaiOutOfCredit(json));
   out.retryAfter = googleRetryDelay(err);
-  out.keyInvalid = status === 400 && (googleKeyInvalid(err) || (xai && xaiKeyInvalid(json)));
   out.regionRefused = status === 400 && googleRegionRefused(err);
   if (status === 499 && googleCancelled(err)) out.means = 500;
   // Google's `param` is null; its words name outputDimensionality, which the client sent as `dimensions`.
@@ -109,5 +110,8 @@ export function readErrorBody(provider: ProviderId, status: number, text: string
   // xAI retired Live Search: `search_parameters` is the client's field refused (a group goes on).
   if (xai && (status === 410 || status === 400) && xaiLiveSearchGone(json)) [out.means, out.code, out.param] = [400, 'unsupported_parameter', 'search_parameters'];
   if (xai && status === 400 && xaiModelNotFound(json)) out.means = 404;
+  if (out.contentRefused && status === 403) out.means = 400;
+  if (out.outOfCredit && status === 400) out.means = 402;
+  if (status === 400 && (googleKeyInvalid(err) || (xai && xaiKeyInvalid(json)))) out.means = 401;
   return out;
 }

@@ -54,8 +54,9 @@ export interface UpstreamFailureInput {
  * xAI's refused key, become 502), 5xx becomes 502; the provider's own code, wait and retry advice kept.
  */
 export function upstreamFailure(provider: ProviderId, input: UpstreamFailureInput, apiKey?: string): UpstreamError {
-  const { code, param, outOfCredit, retryAfter: bodyRetryAfter, keyInvalid, regionRefused, contentRefused, overloaded, anthropic, means, ...body } = readErrorBody(provider, input.status, input.text);
-  // The status the body says it means (xAI's 410 for Live Search a 400); the message quotes the one sent.
+  const { code, param, outOfCredit, retryAfter: bodyRetryAfter, regionRefused, contentRefused, overloaded, anthropic, means, ...body } = readErrorBody(provider, input.status, input.text);
+  // The status the body says it means (xAI's 410 for Live Search a 400, a 400 refusing the key a
+  // 401: error-body.ts ErrorBody.means); the messages quote the one sent.
   const status = means ?? input.status;
   let message = body.message;
   // An upstream's message is its text; anything else is shown as its JSON (String() of an object
@@ -90,12 +91,11 @@ export function upstreamFailure(provider: ProviderId, input: UpstreamFailureInpu
   // with the refused key again), though the walk already tried every key it had: `x-should-retry:
   // false`, as the 401 itself would have been, which the OpenAI and Anthropic SDKs obey.
   // xAI's team out of credit answered 403 is not a refused key: it rests as a 402 does (below).
-  if ((status === 401 || status === 403 || keyInvalid) && !outOfCredit && !contentRefused) {
+  if ((status === 401 || status === 403) && !outOfCredit && !contentRefused) {
     const refused = new UpstreamError(
       provider,
-      // Google's and xAI's 400 for a refused key is the 401 it means: the key pool sets the key aside.
-      keyInvalid ? 401 : status,
-      `Upstream ${providerLabel(provider)} rejected the gateway's provider credentials (HTTP ${status}): ${detail}`,
+      status,
+      `Upstream ${providerLabel(provider)} rejected the gateway's provider credentials (HTTP ${input.status}): ${detail}`,
       false,
       502,
       'upstream_auth_failed',
@@ -117,10 +117,8 @@ export function upstreamFailure(provider: ProviderId, input: UpstreamFailureInpu
   if (outOfCredit) headers['x-should-retry'] = 'false';
   // An overload said with a 429 is a 503: a 502 to the client (Anthropic's 529 overloaded_error on
   // /v1/messages), the breaker counts it, and no key rests for it (nor is the client told to wait as long).
-  // Anthropic's 400 "Your credit balance is too low" is the 402 it means: the key rests as for a
-  // 402 (the walk tries the next key, then the group's next target) and the client is not told its
-  // request was invalid.
-  const answered = overloaded ? 503 : outOfCredit && status === 400 ? 402 : status;
+  // Not ErrorBody.means: the 429's own words on the wait (above) are still read.
+  const answered = overloaded ? 503 : status;
   // A prompt over the model's window, in any provider's words (Moonshot names it in its message only):
   // OpenAI's code for it, so the row says what the client is told (errors/context-overflow.ts).
   const overflow = answered === 400 && !outOfCredit && !contentRefused && parseContextOverflow(message as string, code) !== null;
@@ -139,12 +137,12 @@ export function upstreamFailure(provider: ProviderId, input: UpstreamFailureInpu
             (anthropic?.details?.error_code ?? code ?? 'upstream_error');
   const failure = new UpstreamError(
     provider,
-    // xAI's 403 content refusal is the 400 it means: the key pool leaves the key alone.
-    contentRefused ? 400 : answered,
+    answered,
     input.message ? input.message(detail) : `Upstream ${providerLabel(provider)} returned HTTP ${input.status}: ${detail}`,
     isRetryableStatus(status),
     // xAI's 403 for a team out of credit: the client is told 402, as DeepSeek's "Insufficient
     // Balance" (Anthropic's billing_error), not 403, which SDKs read as a permission refused.
+    // Not ErrorBody.means: the key pool reads the 403 with the body's words.
     outOfCredit && status === 403 ? 402 : undefined,
     relayed,
     headers,
