@@ -95,6 +95,19 @@ export function notJson(provider: ProviderId): UpstreamError {
 }
 
 /**
+ * A 2xx answer's JSON object. One that is not a JSON object (a proxy's page, a cut body, `null`, a
+ * list) is the provider's broken answer (notJson), never relayed for the client's SDK to fail on.
+ */
+export function upstreamJsonObject(provider: ProviderId, text: string): Record<string, any> {
+  let json: unknown = null;
+  try {
+    json = JSON.parse(text);
+  } catch {}
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw notJson(provider);
+  return json as Record<string, any>;
+}
+
+/**
  * A stream request answered 2xx with no event stream (an HTML page of whatever the base URL names
  * by mistake, a relay that answers JSON whatever `stream` says), seen once it gave no chunk: told
  * as such, not as a stream cut short, so an operator looks at the base URL rather than the network.

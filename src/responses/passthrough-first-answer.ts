@@ -6,7 +6,7 @@ import { providerLabel } from '../providers/provider-catalog';
 import type { ProviderId } from '../providers/types';
 import { readBody, type OpenedUpstream } from '../proxy/open-upstream';
 import type { RequestClock } from '../proxy/request-clock';
-import { answerTooLarge, notJson } from '../proxy/upstream-errors';
+import { answerTooLarge, upstreamJsonObject } from '../proxy/upstream-errors';
 import { eventFailure } from './stream-failure';
 
 /**
@@ -29,11 +29,7 @@ export interface PassthroughJson {
  */
 export async function readPassthroughJson(up: OpenedUpstream, clock: RequestClock): Promise<PassthroughJson> {
   const text = await readBody(up, clock);
-  let json: any = null;
-  try {
-    json = JSON.parse(text);
-  } catch {}
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw notJson(up.provider);
+  const json = upstreamJsonObject(up.provider, text);
   if (json.error && json.object === undefined) throw errorInAnswer(up.provider, json.error);
   if (!isResponseObject(json)) throw notResponse(up.provider);
   return { text, json };

@@ -3,7 +3,7 @@ import { ApiError, badRequest, notFound } from '../errors/api-error';
 import { withKey } from '../key-pool/key-pool';
 import { openUpstream, readBody } from '../proxy/open-upstream';
 import { RequestClock } from '../proxy/request-clock';
-import { notJson } from '../proxy/upstream-errors';
+import { upstreamJsonObject } from '../proxy/upstream-errors';
 import type { RouteTarget } from '../routing/types';
 import type { InputItemResource } from './input-items';
 import { buildStoredResponseCall, relayResponsesStream } from './native-passthrough';
@@ -66,13 +66,8 @@ async function forward(ctx: AppContext, entry: StoredConversation, method: 'GET'
   const type = up.res.headers.get('content-type') ?? 'application/json';
   if (type.includes('text/event-stream')) return { status: up.res.status, body: relayResponsesStream(up, () => {}), contentType: type };
   const body = await readBody(up, clock);
-  let json: unknown = null;
-  try {
-    json = JSON.parse(body);
-  } catch {}
-  // A 2xx that is not a JSON object (a proxy's page, a cut body) is the provider's broken answer, a 502
-  // as on create (passthrough-first-answer.ts), not relayed for the SDK to fail on.
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw notJson(up.provider);
+  // A 2xx that is not a JSON object is the provider's broken answer, a 502 as on create.
+  const json = upstreamJsonObject(up.provider, body);
   if (!renamesResponseIds(provider)) return { status: up.res.status, body, contentType: type };
   // xAI's bare id as the client was given it (`resp_…`), in the response read back and in a delete's answer.
   return { status: up.res.status, body: renameResponseIds(provider, json) ? JSON.stringify(json) : body, contentType: type };
