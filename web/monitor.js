@@ -105,6 +105,8 @@
         },
         clear: function () { this.rows = []; this.held = []; this.pending = 0; },
         time: utc, usd: usd, ms: ms, num: compact,
+        // What ≈ before a row's tokens and cost says (the Logs page's ESTIMATED_NOTE).
+        estimatedNote: 'Estimated: the provider sent no usage for this request (a stream cut short, or an answer without it), so the gateway counted the tokens itself',
         statusKind: function (s) { return s >= 200 && s < 300 ? 'ok' : s >= 500 || !s ? 'err' : 'warn'; },
       };
     });
@@ -133,6 +135,7 @@
         completionTokens: Number(pick('completion_tokens', 'completionTokens')) || 0,
         costUsd: Number(pick('cost_usd', 'costUsd')) || 0,
         costUnknown: pick('cost_unknown', 'costUnknown') === true,
+        estimated: r.estimated === true,
         latencyMs: Number(pick('latency_ms', 'latencyMs')) || 0,
         error: String(r.error || ''),
         instance: String(r.instance || ''),

@@ -10,6 +10,9 @@ import { bodyParts } from '../log-body';
 import { LOG_ENDPOINTS } from '../../db/schema/request-logs';
 import type { ListedLogRow, StoredLogRow } from '../../logging/log-row';
 
+/** What ≈ before a row's tokens and cost says: the provider sent no usage (a stream cut short, an answer without it), so the gateway counted. */
+const ESTIMATED_NOTE = "Estimated: the provider sent no usage for this request (a stream cut short, or an answer without it), so the gateway counted the tokens itself";
+
 /** Why a row shows no cost: its model has no price (not $0: nothing could be counted). */
 const UNKNOWN_COST_NOTE = 'the model has no price in the models table or genai-prices; add it on the Models page';
 
@@ -159,11 +162,12 @@ export function LogsView(props: { vm: LogsViewModel; detail?: JSX.Element }) {
                       <td class="model-cell"><ModelName name={r.model ?? r.modelRequested} /><div class="muted small"><span safe>{r.provider ?? ''}</span>
                         {r.endpoint === 'chat' ? '' : <span class="endpoint" safe>{`${r.provider ? ' · ' : ''}${r.endpoint}`}</span>}</div></td>
                       <td class="num">
+                        {r.estimated ? <span class="estimated" title={ESTIMATED_NOTE}>≈ </span> : ''}
                         {`${compactNumber(r.promptTokens)} / ${compactNumber(r.completionTokens)}`}
                         {/* A second line, not a column: the table must fit beside the detail panel. */}
                         {r.cacheWriteTokens ? <div class="muted small cache-write" title="Prompt tokens written to the provider's prompt cache (part of tokens in)">{`${compactNumber(r.cacheWriteTokens)} cache write`}</div> : ''}
                       </td>
-                      <td class="num">{r.costUnknown ? <span class="muted cost-unknown" title={UNKNOWN_COST_NOTE}>unknown</span> : usd(r.costUsd)}</td>
+                      <td class="num">{r.costUnknown ? <span class="muted cost-unknown" title={UNKNOWN_COST_NOTE}>unknown</span> : r.estimated ? <span class="estimated" title={ESTIMATED_NOTE}>{`≈ ${usd(r.costUsd)}`}</span> : usd(r.costUsd)}</td>
                       <td class="num">{duration(r.latencyMs)}</td>
                     </tr>
                   ))}

@@ -38,8 +38,8 @@ export function MonitorView(props: { initial: LogJson[]; clientNames: Record<str
                     {/* A streamed answer or another endpoint than chat, named as the Logs detail names it. */}
                     <span class="endpoint monitor-endpoint" x-show="r.endpoint" x-text="(r.provider ? ' · ' : '') + r.endpoint"></span></div></td>
                   <td><code class="small model-name" x-text="r.route" x-bind:title="r.route"></code><div class="form-error small monitor-error" x-show="r.error" x-text="r.error"></div></td>
-                  <td class="num" x-text="num(r.promptTokens) + ' / ' + num(r.completionTokens)"></td>
-                  <td class="num" x-text="r.costUnknown ? 'unknown' : usd(r.costUsd)"></td>
+                  <td class="num" x-text="(r.estimated ? '≈ ' : '') + num(r.promptTokens) + ' / ' + num(r.completionTokens)" x-bind:title="r.estimated ? estimatedNote : null"></td>
+                  <td class="num" x-text="r.costUnknown ? 'unknown' : (r.estimated ? '≈ ' : '') + usd(r.costUsd)" x-bind:title="r.estimated ? estimatedNote : null"></td>
                   <td class="num" x-text="ms(r.latencyMs)"></td>
                 </tr>
               </template>
