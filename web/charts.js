@@ -23,6 +23,14 @@
     var grid = cssVar('--border');
     var text = cssVar('--muted');
     var scaleBase = { grid: { color: grid }, ticks: { color: text, maxRotation: 0, autoSkip: true, maxTicksLimit: 8 } };
+    // Hourly buckets over more than two days (the 7-day range): a tick at each UTC midnight, named by its
+    // day, not every Nth hour (12-01 01:00, 12-02 11:00, …); the tooltip still names the hour.
+    var xScale = s.bucket === 'hour' && s.labels.length > 48
+      ? { grid: { color: grid }, ticks: { color: text, maxRotation: 0, autoSkip: false, callback: function (v, i) {
+        var t = s.labels[i];
+        return new Date(t).getUTCHours() === 0 ? bucketLabel(t, 'day').slice(5) : null;
+      } } }
+      : scaleBase;
     var common = {
       responsive: true, maintainAspectRatio: false, animation: false,
       interaction: { mode: 'index', intersect: false },
@@ -36,7 +44,7 @@
           { label: 'Output tokens', data: s.completionTokens, backgroundColor: cssVar('--chart-2'), stack: 't' },
         ] },
         options: Object.assign({}, common, {
-          scales: { x: Object.assign({ stacked: true }, scaleBase), y: Object.assign({ stacked: true, beginAtZero: true }, scaleBase, { ticks: { color: text, precision: 0, callback: compact } }) },
+          scales: { x: Object.assign({ stacked: true }, xScale), y: Object.assign({ stacked: true, beginAtZero: true }, scaleBase, { ticks: { color: text, precision: 0, callback: compact } }) },
           plugins: Object.assign({}, common.plugins, { tooltip: { callbacks: { label: function (c) { return c.dataset.label + ': ' + compact(c.parsed.y); } } } }),
         }),
       };
@@ -50,7 +58,7 @@
       ] },
       options: Object.assign({}, common, {
         scales: {
-          x: scaleBase,
+          x: xScale,
           y: Object.assign({ beginAtZero: true }, scaleBase, { ticks: { color: text, precision: 0, callback: compact } }),
           cost: { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, ticks: { color: text, callback: usd } },
         },

@@ -71,6 +71,31 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Usage charts with no d
     expect(await held()).toEqual({ charts: 2, detached: 0 });
   });
 
+  test("the 7-day range's hourly axis is named by day, a tick at each UTC midnight; the 24-hour range's by hour", async () => {
+    const { page } = s;
+    /** The x axis's tick labels of the chart on `canvas[data-chart=kind]`. */
+    const labels = (kind: string) => page.evaluate((k) => {
+      const canvas = document.querySelector(`canvas[data-chart="${k}"]`) as HTMLCanvasElement;
+      const chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { scales: { x: { ticks: { label: string }[] } } } } }).Chart.getChart(canvas);
+      return chart.scales.x.ticks.map((t) => t.label);
+    }, kind);
+    const days = Array.from({ length: 8 }, (_, i) => new Date(Date.now() - (7 - i) * 86_400_000).toISOString().slice(5, 10));
+    await markStale(page, '#main [data-page]');
+    await page.selectOption('#range', '7d');
+    await page.waitForSelector('#main [data-page="usage"]:not([data-stale]) canvas[data-chart="requests"][data-rendered]');
+    for (const kind of ['requests', 'tokens']) {
+      const shown = await labels(kind);
+      // Each UTC midnight in the last 7 days (7 of them, or 8 when the range starts on one), and nothing else.
+      expect({ kind, shown }).toEqual({ kind, shown: days.slice(days.length - shown.length) });
+      expect(shown.length).toBeGreaterThanOrEqual(7);
+    }
+    await markStale(page, '#main [data-page]');
+    await page.selectOption('#range', '24h');
+    await page.waitForSelector('#main [data-page="usage"]:not([data-stale]) canvas[data-chart="requests"][data-rendered]');
+    expect((await labels('requests')).every((l) => /^\d\d-\d\d \d\d:00$/.test(l))).toBe(true);
+    await htmxSettled(page);
+  });
+
   test('nothing else went wrong', () => {
     expect(s.watch.problems).toEqual([]);
     expect(s.failedRequests).toEqual([]);
