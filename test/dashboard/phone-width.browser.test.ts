@@ -2,7 +2,7 @@
  * On a 390px phone, in real headless Chromium: the fields that matter keep a usable width. A
  * pool's Add key form squeezed the key itself to 50px beside a 200px label (the key's `flex: 1`
  * had a zero basis), and the Monitoring table broke a refused request's message a word a line in
- * a column a few characters wide.
+ * a column a few characters wide. The Clients page had a blank band under its title.
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import OpenAI from 'openai';
@@ -43,6 +43,16 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('phone width in Chromiu
     await error.waitFor();
     expect(await error.innerText()).toContain("The model 'gpt-4o' is not allowed");
     expect((await error.boundingBox())!.width).toBeGreaterThan(150);
+  });
+
+  test("Clients: the first card sits one gap under the title, not under a blank band (an empty actions row and the new key's slot)", async () => {
+    const { page } = s;
+    await page.setViewportSize({ width: 390, height: 844 });
+    await navTo(page, 'Clients', 'clients');
+    const header = (await page.locator('#main .page-header > div').first().boundingBox())!;
+    const firstCard = (await page.locator('#main .page .card').first().boundingBox())!;
+    const gap = await page.evaluate(() => parseFloat(getComputedStyle(document.querySelector('#main .page')!).rowGap));
+    expect(Math.round(firstCard.y - (header.y + header.height))).toBe(Math.round(gap));
   });
 
   test('nothing else went wrong', () => {
