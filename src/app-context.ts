@@ -220,8 +220,11 @@ function assembleContext(
   // The monitor hears of each record from the sink (after commit, for the worker sink).
   // Limits settle each request's reservation from its row (src/limits/limits-log-sink.ts).
   // A whole answer's row waits until its body went out (src/logging/delivery-log-sink.ts).
+  const sink = overrides.logSink ?? defaultSink();
+  // A budget's seed adds the rows the writer still holds (src/limits/spend-queries.ts).
+  if (sink.unwritten) limits.useUnwrittenRows(() => sink.unwritten!());
   const deliveries = new DeliveryLogSink(
-    new MeteredLogSink(new LimitsLogSink(stampInstance(connectMonitor(overrides.logSink ?? defaultSink(), monitor), config.instanceId), limits, state), metrics),
+    new MeteredLogSink(new LimitsLogSink(stampInstance(connectMonitor(sink, monitor), config.instanceId), limits, state), metrics),
   );
   return {
     config,

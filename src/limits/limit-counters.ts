@@ -120,6 +120,12 @@ export interface LimitCounters {
   spend(scope: ScopeLimits, now: number): MaybePromise<number | null>;
   /** Reserved (not yet settled) USD and requests in flight of a scope. */
   outstanding(scope: ScopeLimits): MaybePromise<{ reservedUsd: number; inFlight: number }>;
+  /**
+   * The logs' spend of a scope not seeded is being read: rows settled from now on are counted here
+   * (that read cannot hold them), and `seedSpend` adds the read to them. Memory counters only: a
+   * shared store's SEED replaces what it counted.
+   */
+  countFrom?(scope: ScopeLimits, now: number): void;
   /** Starts a scope's period spend at `amount` (read from the logs) unless that period is tracked already. */
   seedSpend(scope: ScopeLimits, amount: number, now: number): MaybePromise<void>;
   /**

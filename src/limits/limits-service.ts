@@ -6,7 +6,7 @@ import { periodStart } from './budget-period';
 import type { Actual, AdmitInput, Admission, LimitCounters } from './limit-counters';
 import type { KeyLimits, ScopeLimits } from './limit-types';
 import { MemoryLimitCounters } from './memory-limit-counters';
-import { spendSince } from './spend-queries';
+import { spendSince, unwrittenOfScope } from './spend-queries';
 import { worstPricesOf, type WorstPrices } from './worst-prices';
 
 /** Refusal codes as counted in `gophergate_limit_refusals_total`. */
@@ -45,6 +45,8 @@ export class LimitsService {
   private firstSeed = true;
   /** Reads of a scope's period spend under way, by scope key: a seed and the requests waiting for it share one. */
   private readonly seeding = new Map<string, Promise<void>>();
+  /** The rows handed to the log sink and not yet stored (LogSink.unwritten; set by useUnwrittenRows). */
+  private unwritten: () => Iterable<LogRow> = () => [];
 
   constructor(private readonly store: Store, opts: LimitsOptions = {}) {
     this.counters = opts.counters ?? new MemoryLimitCounters();
@@ -53,6 +55,11 @@ export class LimitsService {
     // waits out its connection timeout; the counters count the budget themselves meanwhile.
     this.counters.useSpendSource?.((scope, now) => this.readSpend(scope, now));
     this.counters.useClock?.(this.now);
+  }
+
+  /** Where the rows the log writer holds are read: the seed of a busy key's budget counts them too. */
+  useUnwrittenRows(source: () => Iterable<LogRow>): void {
+    this.unwritten = source;
   }
 
   /** The logs' spend, asked on the request path: while PostgreSQL is known away, refused at once. */
@@ -81,6 +88,7 @@ export class LimitsService {
   private seedScope(scope: ScopeLimits, now: number): Promise<void> {
     let p = this.seeding.get(scope.key);
     if (!p) {
+      this.counters.countFrom?.(scope, now);
       p = this.readSpend(scope, now)
         .then((amount) => this.counters.seedSpend(scope, amount, now))
         .finally(() => this.seeding.delete(scope.key));
@@ -89,9 +97,14 @@ export class LimitsService {
     return p;
   }
 
-  /** A scope's spend in the period holding `now`, from the logs' daily rollups. */
+  /**
+   * A scope's spend in the period holding `now`: the logs' daily rollups, and the rows of it the log
+   * writer holds that the store does not yet (its last ~100 ms batch, more while the store refuses
+   * writes): a budget set on a busy key would otherwise start without them, and be overspent by them.
+   */
   loggedSpend(scope: ScopeLimits, now: number): Promise<number> {
-    return spendSince(this.store, scope.key, periodStart(scope.period, now));
+    const from = periodStart(scope.period, now);
+    return spendSince(this.store, scope.key, from, unwrittenOfScope(this.unwritten(), scope.key, from));
   }
 
   /**

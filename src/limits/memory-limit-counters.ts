@@ -343,13 +343,17 @@ export class MemoryLimitCounters implements LimitCounters {
     return { reservedUsd: s?.reservedUsd ?? 0, inFlight: s?.inFlight ?? 0 };
   }
 
+  /** From the read of the logs on (seedSpend adds it), rows settled here count: that read cannot hold them. */
+  countFrom(scope: ScopeLimits, now: number): void {
+    if (!this.states.get(scope.key)?.seeded) this.state(scope.key).rollover(scope, now);
+  }
+
   seedSpend(scope: ScopeLimits, amount: number, now: number): void {
     const s = this.state(scope.key);
     const key = periodKey(scope.period, now);
     if (s.periodKey !== key) return s.setPeriod(key, amount, true);
     if (s.seeded) return;
-    // Counted here before the logs were read (they could not be, or a row without a reservation
-    // came first): both, which may count such a row twice, rather than lose either.
+    // Counted here since the read began (countFrom: rows it cannot hold), or before it: both.
     s.spend += amount;
     s.seeded = true;
   }
@@ -383,9 +387,7 @@ export class MemoryLimitCounters implements LimitCounters {
   }
 
   /** Scopes with counters held (for tests and diagnostics). */
-  get scopeCount(): number {
-    return this.states.size;
-  }
+  get scopeCount(): number { return this.states.size; }
 
   /** Frees reservations whose log row never came, so a lost row cannot hold a slot for ever. */
   private sweep(now: number): void {

@@ -5,6 +5,12 @@ export interface LogSink {
   write(record: LogRow): void;
   /** `error`: why rows cannot be stored just now (they are kept and retried meanwhile); unset or null: none. */
   stats(): { depth: number; dropped: number; written: number; error?: string | null };
+  /**
+   * The rows accepted and not yet known to be stored (queued, or sent to the store whose answer has
+   * not come: some may be committed already). A budget seeded from the logs adds those of its scope
+   * the store does not hold yet (LimitsService.loggedSpend): the writer's last ~100 ms of spend.
+   */
+  unwritten?(): Iterable<LogRow>;
   /** Waits until every accepted record is stored (at most LOG_CLOSE_TIMEOUT_MS; the rest counted as dropped), then stops the writer. */
   close(): Promise<void>;
 }

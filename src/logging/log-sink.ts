@@ -273,6 +273,10 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
       else timer ??= setTimeout(flush, flushMs);
     },
     stats: () => ({ depth: pending.length + inflightCount, dropped: drops.count, written, ...(failing ? { error: failing } : {}) }),
+    *unwritten() {
+      yield* pending;
+      for (const records of inflight.values()) yield* records;
+    },
     onWritten(cb) {
       listeners.add(cb);
       return () => listeners.delete(cb);

@@ -104,6 +104,8 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
 
   let queue: LogRow[] = [];
   let inflight = 0;
+  /** The batch being written (its commit may have gone through already). */
+  let current: readonly LogRow[] = [];
   /** logRowBytes of the rows queued and in flight, each row's as it was counted when written. */
   let queuedBytes = 0;
   const sizeOf = new WeakMap<LogRow, number>();
@@ -177,6 +179,7 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
       const check = uncertain > 0;
       queue = queue.slice(batch.length);
       inflight = batch.length;
+      current = batch;
       /** Still looking for an uncertain batch: a failure now (too many clients after a restart) leaves it uncertain. */
       let looking = check;
       try {
@@ -186,6 +189,7 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
         }
         uncertain = 0;
         inflight = 0;
+        current = [];
         gone(batch);
         refusals = 0;
         failing = null;
@@ -201,6 +205,7 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
         }
       } catch (err) {
         inflight = 0;
+        current = [];
         // A failed look is waited out as a lost connection is: the batch is looked for again, never written blindly.
         const connection = looking || isConnectionError(err);
         // Refused, not lost: PostgreSQL answered, so nothing of the batch is in.
@@ -284,6 +289,10 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
       else timer ??= setTimeout(kick, flushMs);
     },
     stats: () => ({ depth: queue.length + inflight, dropped: drops.count, written, ...(failing ? { error: failing } : {}) }),
+    *unwritten() {
+      yield* current;
+      yield* queue;
+    },
     onWritten(cb) {
       listeners.add(cb);
       return () => listeners.delete(cb);
