@@ -3,6 +3,7 @@ import { laterPeriod, periodEnd, periodKey, periodStart } from './budget-period'
 import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason } from './limit-counters';
 import type { BudgetPeriod, ScopeLimits } from './limit-types';
 import type { RateInfo } from './rate-headers';
+import { tpmWait, type TpmEntry } from './tpm-wait';
 
 const WINDOW_MS = 60_000;
 /** Floating-point slack when comparing summed USD amounts with a budget. */
@@ -10,9 +11,7 @@ const EPS = 1e-9;
 /** A reservation whose log row never came (a bug elsewhere) is freed this long after its last sign of life (admit, keepAlive). */
 const STALE_MS = 60 * 60_000;
 
-interface TokenEntry {
-  t: number;
-  n: number;
+interface TokenEntry extends TpmEntry {
   /** Still counted in the window sum. */
   live: boolean;
 }
@@ -107,9 +106,9 @@ interface Reservation {
   flightEnded?: boolean;
 }
 
-/** A refusal by scope `l` in the state `s` it was checked against; `waitMs`: when it admits again (null: not timed). */
-function refusal(reason: RefusalReason, l: ScopeLimits, s: ScopeState, input: AdmitInput, waitMs: number | null, budget?: 'spent' | 'held'): Omit<Extract<Admission, { ok: false }>, 'rate'> {
-  const facts: RefusalFacts = { tokens: input.tokens, outputTokens: input.outputTokens, outputField: input.outputField, worstCostUsd: input.worstCostUsd, waitMs, tokensInUse: s.tokSum, spentUsd: s.spend, reservedUsd: s.reservedUsd, held: budget === 'held' };
+/** A refusal by scope `l` in the state `s` it was checked against; `waitMs`: when it admits again (null: not timed); `held`: requests in flight hold the room. */
+function refusal(reason: RefusalReason, l: ScopeLimits, s: ScopeState, input: AdmitInput, waitMs: number | null, budget?: 'spent' | 'held', held = budget === 'held'): Omit<Extract<Admission, { ok: false }>, 'rate'> {
+  const facts: RefusalFacts = { tokens: input.tokens, outputTokens: input.outputTokens, outputField: input.outputField, worstCostUsd: input.worstCostUsd, waitMs, tokensInUse: s.tokSum, spentUsd: s.spend, reservedUsd: s.reservedUsd, held };
   return { ok: false, reason, scope: l, retryAfterMs: waitMs, message: refusalMessage(reason, l, facts), ...(budget ? { budget } : {}) };
 }
 
@@ -144,7 +143,7 @@ export class MemoryLimitCounters implements LimitCounters {
       if (l.rpm !== null) s.reqTimes.push(now);
       let entry: TokenEntry | null = null;
       if (l.tpm !== null) {
-        entry = { t: now, n: input.tokens, live: true };
+        entry = { t: now, n: input.tokens, live: true, held: true };
         s.tokens.push(entry);
         s.tokSum += input.tokens;
       }
@@ -185,17 +184,8 @@ export class MemoryLimitCounters implements LimitCounters {
     if (l.rpm !== null && s.requestCount() >= l.rpm) return refusal('rpm', l, s, input, s.reqTimes[s.reqStart + s.requestCount() - l.rpm]! + WINDOW_MS - now);
     if (l.tpm !== null && s.tokSum + input.tokens > l.tpm) {
       if (input.tokens > l.tpm) return refusal('tpm', l, s, input, null);
-      // Wait until enough of the window's oldest entries have left.
-      let freed = 0;
-      let wait = WINDOW_MS;
-      for (let i = s.tokStart; i < s.tokens.length; i++) {
-        freed += s.tokens[i]!.n;
-        if (s.tokSum - freed + input.tokens <= l.tpm) {
-          wait = s.tokens[i]!.t + WINDOW_MS - now;
-          break;
-        }
-      }
-      return refusal('tpm', l, s, input, wait);
+      const { waitMs, held } = tpmWait(s.tokens, s.tokStart, s.tokSum, input.tokens, l.tpm, now);
+      return refusal('tpm', l, s, input, waitMs, undefined, held);
     }
     if (l.budgetUsd !== null) {
       const committed = s.spend + s.reservedUsd;
@@ -279,13 +269,14 @@ export class MemoryLimitCounters implements LimitCounters {
       if (actual.costUsd !== 0 && s.periodKey !== null && arrivedIn(s.periodKey, res.startedAt)) s.spend += actual.costUsd;
       const e = res.tokenEntries[i];
       if (!e) continue;
+      e.held = false;
       if (e.t > now - WINDOW_MS) {
         if (e.live) s.tokSum += actual.tokens - e.n;
         e.n = actual.tokens;
       } else if (actual.tokens > e.n) {
         // It outlived the window (an answer over a minute long): what it used beyond its
         // reservation, which the window never held, counts from now.
-        s.tokens.push({ t: now, n: actual.tokens - e.n, live: true });
+        s.tokens.push({ t: now, n: actual.tokens - e.n, live: true, held: false });
         s.tokSum += actual.tokens - e.n;
       }
     }
@@ -325,7 +316,7 @@ export class MemoryLimitCounters implements LimitCounters {
       // spent before it) and keep seed() from reading the logs when a budget is set later.
       if (l.budgetUsd !== null && s.rollover(l, now) === periodKey(l.period, actual.at)) s.spend += actual.costUsd;
       if (l.tpm !== null && actual.tokens > 0) {
-        s.tokens.push({ t: now, n: actual.tokens, live: true });
+        s.tokens.push({ t: now, n: actual.tokens, live: true, held: false });
         s.tokSum += actual.tokens;
       }
     }

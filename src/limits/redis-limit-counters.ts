@@ -9,7 +9,8 @@ import { RecentAdmissions } from './recent-admissions';
 import type { RateInfo } from './rate-headers';
 import { RedisLimitReconnect, type RedisAdmit, type RedisWork } from './redis-limit-reconnect';
 import { GROW } from './redis-limit-grow-script';
-import { ADMIT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE, PEEK_RATE, TRIM_TOKENS, opt } from './redis-limit-scripts';
+import { ADMIT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE, TRIM_TOKENS, opt } from './redis-limit-scripts';
+import { PEEK_RATE } from './redis-limit-peek-script';
 
 /**
  * Limit counters in Redis, for several instances: one Lua script per `admit` (check every scope,
@@ -334,9 +335,9 @@ export class RedisLimitCounters implements LimitCounters {
     const reserved = Number(reservedS);
     if (scope.budgetUsd !== null) this.fallback.sawSpend(scope, input.now, spend, reserved);
     const retryAfterMs = wait < 0 ? null : wait;
-    // The script names a budget held by requests in flight apart ('budget_held'): one reason here.
-    const held = reason === 'budget_held';
-    const why = (held ? 'budget' : reason) as RefusalReason;
+    // The script names a budget or TPM held by requests in flight apart ('budget_held', 'tpm_held'): one reason here.
+    const held = reason === 'budget_held' || reason === 'tpm_held';
+    const why = (held ? reason.slice(0, -5) : reason) as RefusalReason;
     const message = refusalMessage(why, scope, { tokens: input.tokens, outputTokens: input.outputTokens, outputField: input.outputField, worstCostUsd: input.minCostUsd ?? input.worstCostUsd, waitMs: retryAfterMs, tokensInUse: tsum, spentUsd: spend, reservedUsd: reserved, held });
     return { ok: false, reason: why, scope, retryAfterMs, rate, message, ...(why === 'budget' ? { budget: held ? 'held' : 'spent' } : {}) };
   }

@@ -1,4 +1,5 @@
 import { LuaScript } from '../redis/lua-script';
+import { TPM_HELD_WAIT_MS } from './tpm-wait';
 
 /** The Lua scripts behind RedisLimitCounters (redis-limit-counters.ts): one round trip each, atomic on the Redis server. */
 
@@ -109,7 +110,7 @@ end
 // ARGV: P, now, request id, worst USD, tokens, n, then per scope: key, rpm, tpm, max_parallel,
 // budget (-1: none), period key; then the least USD the request may reserve (-1: its worst, no
 // less: AdmitInput.minCostUsd); last the instance's origin. Returns {ok, reason ('budget' spent,
-// 'budget_held' held by requests in flight, 'rpm', 'tpm', 'parallel'), scope index, retry ms (-1: none), tsum,
+// 'budget_held' held by requests in flight, 'rpm', 'tpm', 'tpm_held' likewise, 'parallel'), scope index, retry ms (-1: none), tsum,
 // spend, reserved, req limit, req remaining, req reset, tok limit, tok remaining, tok reset} (on
 // admission `reserved` is the USD this request reserved, followed by each scope's spend, then each
 // scope's reserved USD); ok is 2
@@ -123,6 +124,7 @@ local worst = tonumber(ARGV[4])
 local tokens = tonumber(ARGV[5])
 local n = tonumber(ARGV[6])
 local EPS = 1e-9
+local TPM_HELD = ${TPM_HELD_WAIT_MS}
 local stale = redis.call('ZRANGEBYSCORE', P..'lim:resv', '-inf', now - STALE, 'LIMIT', 0, 20)
 for _, rid in ipairs(stale) do settle(rid, 0, 0, nil, true) end
 local sc = {}
@@ -193,15 +195,26 @@ for i = 1, n do
   end
   if s.tpm >= 0 and tsum + tokens > s.tpm then
     if tokens > s.tpm then return refuse(i, 'tpm', -1, tsum, spend, reserved) end
+    -- As tpm-wait.ts: until enough of the oldest entries left, or sooner (TPM_HELD) when requests in
+    -- flight (an entry whose reservation is still there) hold the room the settled tokens leave.
     local entries = redis.call('ZRANGE', s.S..':tok', 0, -1, 'WITHSCORES')
-    local freed, wait = 0, WINDOW
+    local ns, held, heldSum = {}, {}, 0
     for j = 1, #entries, 2 do
-      freed = freed + num(redis.call('HGET', s.S..':tokn', entries[j]))
+      ns[j], held[j] = num(redis.call('HGET', s.S..':tokn', entries[j])), redis.call('EXISTS', P..'lim:res:'..entries[j]) == 1
+      if held[j] then heldSum = heldSum + ns[j] end
+    end
+    local freed, settled, wait, soonest = 0, 0, WINDOW, -1
+    if tsum - heldSum + tokens <= s.tpm then soonest = now end
+    for j = 1, #entries, 2 do
+      freed = freed + ns[j]
+      if not held[j] then settled = settled + ns[j] end
+      if soonest < 0 and tsum - heldSum - settled + tokens <= s.tpm then soonest = tonumber(entries[j + 1]) + WINDOW end
       if tsum - freed + tokens <= s.tpm then
         wait = tonumber(entries[j + 1]) + WINDOW - now
         break
       end
     end
+    if soonest >= 0 and math.max(soonest - now, TPM_HELD) < wait then return refuse(i, 'tpm_held', math.max(soonest - now, TPM_HELD), tsum, spend, reserved) end
     return refuse(i, 'tpm', wait, tsum, spend, reserved)
   end
   if s.budget >= 0 and (spend >= s.budget - EPS or spend + reserved + worst > s.budget + EPS) then
@@ -358,41 +371,4 @@ for _, f in ipairs(redis.call('HKEYS', st)) do
   if string.sub(f, 1, 6) == 'floor:' then redis.call('HDEL', st, f) end
 end
 return 1
-`);
-
-// The RPM/TPM state ADMIT would report, read only (nothing pruned, counted or reserved): entries
-// at or before the window's edge, which ADMIT would prune first, are left out.
-// ARGV: P, now, n, then per scope: key, rpm (-1: none), tpm (-1: none). Returns {req limit, req
-// remaining, req reset, tok limit, tok remaining, tok reset} (limit -1: none).
-export const PEEK_RATE = new LuaScript(`
-local WINDOW = 60000
-local P = ARGV[1]
-local now = tonumber(ARGV[2])
-local n = tonumber(ARGV[3])
-local edge = now - WINDOW
-local rl, rr, rt, tl, tr, tt = -1, 0, 0, -1, 0, 0
-for i = 1, n do
-  local b = 3 + (i - 1) * 3
-  local S, rpm, tpm = P..'lim:'..ARGV[b + 1], tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])
-  if rpm >= 0 then
-    local c = redis.call('ZCOUNT', S..':req', '('..edge, '+inf')
-    local reset = 0
-    if c > 0 then reset = tonumber(redis.call('ZRANGE', S..':req', -1, -1, 'WITHSCORES')[2]) + WINDOW - now end
-    if rl < 0 or rpm - c < rr then rl, rr, rt = rpm, rpm - c, reset end
-  end
-  if tpm >= 0 then
-    local sum = tonumber(redis.call('HGET', S..':st', 'tsum')) or 0
-    local old = redis.call('ZRANGEBYSCORE', S..':tok', '-inf', edge)
-    -- As prune: entries expired with their keys leave nothing in the window.
-    if redis.call('EXISTS', S..':tok') == 0 then sum = 0 end
-    if #old > 0 then
-      for _, v in ipairs(redis.call('HMGET', S..':tokn', unpack(old))) do sum = sum - (tonumber(v) or 0) end
-    end
-    local last = redis.call('ZRANGE', S..':tok', -1, -1, 'WITHSCORES')
-    local reset = 0
-    if #last > 0 and tonumber(last[2]) > edge then reset = tonumber(last[2]) + WINDOW - now end
-    if tl < 0 or tpm - sum < tr then tl, tr, tt = tpm, tpm - sum, reset end
-  end
-end
-return {rl, rr, rt, tl, tr, tt}
 `);

@@ -34,7 +34,7 @@ export interface RefusalFacts {
   tokensInUse: number;
   spentUsd: number;
   reservedUsd: number;
-  /** A budget refusal whose room requests in flight hold (Admission.budget 'held'). */
+  /** A budget (Admission.budget 'held') or TPM refusal whose room requests in flight hold. */
   held?: boolean;
 }
 
@@ -64,6 +64,10 @@ export function refusalMessage(reason: RefusalReason, l: ScopeLimits, f: Refusal
     case 'tpm':
       if (f.waitMs === null) {
         return tooLargeMessage(l, f);
+      }
+      if (f.held) {
+        return `Rate limit reached for ${l.label} for now: ${l.tpm} tokens per minute (in use ${f.tokensInUse}, requested ${f.tokens}), ` +
+          `held by requests in flight until they finish (each reserved its worst case). Try again in ${secs(f.waitMs)}s: the room comes back as they settle.`;
       }
       return `Rate limit reached for ${l.label}: ${l.tpm} tokens per minute (in use ${f.tokensInUse}, requested ${f.tokens}). Try again in ${secs(f.waitMs)}s.`;
     case 'budget':
