@@ -293,7 +293,12 @@ function spentTryUsage(chat: ChatRequest | undefined, t: SpentTry, counter: Toke
 /** Records a request that failed at a step, and returns its error (named by the request id) to throw. */
 export function recordFailure(ctx: RecordDeps, meta: RequestMeta, steps: Omit<StepResults, 'error' | 'overheadMs'>, err: unknown): ApiError {
   const error = withRequestId(ApiError.from(err), meta.requestId);
-  recordRequest(ctx, meta, { ...steps, error, overheadMs: meta.clock.overhead() });
+  const overheadMs = meta.clock.overhead();
+  // Routing chose (an upstream's 429 or 500 relayed, a retry the budget could not hold): the answer
+  // says where it went, as a success's does; its own headers (retry-after) are kept.
+  const target = steps.walk?.target;
+  if (steps.decision && target) for (const [k, v] of Object.entries(gatewayHeaders({ overheadMs, target, decision: steps.decision, requestId: meta.requestId }))) error.headers[k] ??= v;
+  recordRequest(ctx, meta, { ...steps, error, overheadMs });
   return error;
 }
 
