@@ -1,6 +1,7 @@
 import { badRequest } from '../errors/api-error';
 import { jsonProblem } from '../errors/json-problem';
 import { prototypeKeyPath } from '../security/prototype-keys';
+import { refuseJsonShape } from './json-depth';
 import { decodeUtf8, refuseNonJsonHeaders } from './request-validation-body';
 
 /**
@@ -15,6 +16,7 @@ import { decodeUtf8, refuseNonJsonHeaders } from './request-validation-body';
  * - the body must be UTF-8. Elysia reads it with `request.json()`, which turns bytes that are not
  *   UTF-8 into U+FFFD: a name or a key sent so would be stored silently changed. Such a body is
  *   a 400 `invalid_encoding`, as on /v1.
+ * - nesting past MAX_JSON_DEPTH is a 400 `invalid_json` found in the bytes before any parse (refuseJsonShape).
  * - malformed JSON is a 400 `invalid_json` saying what is wrong and where (jsonProblem).
  * Elysia then parses the body as usual, so its OpenAPI document keeps the routes' body schemas (a
  * parse hook of our own would hide them). Other paths (the dashboard's forms) are left alone; an
@@ -27,7 +29,11 @@ export async function refuseNonUtf8AdminJson({ request }: { request: Request }):
   if (!path.startsWith('/api/')) return;
   refuseNonJsonHeaders(request);
   if (request.headers.get('content-type') !== 'application/json') request.headers.set('content-type', 'application/json');
-  const text = decodeUtf8(await request.clone().bytes());
+  const bytes = await request.clone().bytes();
+  // Nesting past MAX_JSON_DEPTH is refused from the bytes, before any parse: the sign-in is
+  // anonymous, and its 1 MB of `[` would otherwise be parsed here and by Elysia first.
+  refuseJsonShape(bytes);
+  const text = decodeUtf8(bytes);
   // Parsed here as well so malformed JSON is told in words with where (Elysia's parse error says
   // neither); a blank body is left to the route, as before.
   if (!text.trim()) return;

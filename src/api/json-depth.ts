@@ -34,12 +34,22 @@ const SCAN_FROM_BYTES = 1024 * 1024;
 
 /**
  * Refuses a large body, before JSON.parse, that nests deeper than MAX_JSON_DEPTH (30 MB of `[`
- * made JSON.parse take 2.3 GB) or holds more than MAX_JSON_CONTAINERS arrays and objects. One
- * pass over the bytes, strings skipped; a body it passes may still be invalid JSON, which the
- * parse reports as before. Returns whether it scanned: the parsed value's depth is then known.
+ * made JSON.parse take 2.3 GB) or holds more than MAX_JSON_CONTAINERS arrays and objects
+ * (refuseJsonShape). Returns whether it scanned: the parsed value's depth is then known.
  */
 export function refuseCostlyJsonShape(bytes: Uint8Array): boolean {
   if (bytes.byteLength < SCAN_FROM_BYTES) return false;
+  refuseJsonShape(bytes);
+  return true;
+}
+
+/**
+ * The scan itself, whatever the body's size: one pass over the bytes, strings skipped, refusing
+ * nesting past MAX_JSON_DEPTH and more than MAX_JSON_CONTAINERS arrays and objects. A body it
+ * passes may still be invalid JSON, which the parse reports as before. The admin API runs it on
+ * every body (the anonymous sign-in's too) before its first parse.
+ */
+export function refuseJsonShape(bytes: Uint8Array): void {
   let depth = 0;
   let containers = 0;
   let inString = false;
@@ -56,5 +66,4 @@ export function refuseCostlyJsonShape(bytes: Uint8Array): boolean {
       }
     } else if (b === 0x5d || b === 0x7d) depth--;
   }
-  return true;
 }

@@ -96,3 +96,9 @@ describe('a large body whose shape would cost JSON.parse hundreds of MB is refus
     expect(upstream.last().body.messages[0].content).toBe(content);
   });
 });
+
+test('the anonymous sign-in refuses nesting from its bytes, before any parse: 500 KB of `[` is told its depth, not a parse error', async () => {
+  const res = await fetch(`${gw.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"username":"admin","password":${'['.repeat(500_000)}` });
+  expect(res.status).toBe(400);
+  expect(((await res.json()) as any).error).toEqual({ message: `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`, type: 'invalid_request_error', param: null, code: 'invalid_json' });
+});
