@@ -197,3 +197,24 @@ export function validateResponsesRequest(body: unknown): ResponsesRequest {
   if (Array.isArray(req.input)) checkInputFiles(req.input);
   return req;
 }
+
+/**
+ * The body of POST /v1/responses/input_tokens and /v1/responses/compact: a Responses request as
+ * POST /v1/responses checks it (validateResponsesRequest), but neither answers a stream or runs in
+ * the background, so `stream: true` and `background: true` are refused by name rather than ignored.
+ */
+export function validateInputTokensRequest(body: unknown): ResponsesRequest {
+  const req = validateResponsesRequest(body);
+  for (const field of ['stream', 'background'] as const) {
+    if (req[field] === true) throw badRequest(`'${field}' is not supported on this endpoint: it answers one JSON object.`, field, 'unsupported_parameter');
+  }
+  return req;
+}
+
+/** The body of POST /v1/responses/compact: as input_tokens takes it, with something to compact (`input` or `previous_response_id`). */
+export function validateCompactRequest(body: unknown): ResponsesRequest {
+  const req = validateInputTokensRequest(body);
+  const empty = req.input === undefined || req.input === null || req.input === '' || (Array.isArray(req.input) && req.input.length === 0);
+  if (empty && typeof req.previous_response_id !== 'string') throw badRequest("Nothing to compact: give the conversation in 'input' or continue one with 'previous_response_id'.", 'input');
+  return req;
+}

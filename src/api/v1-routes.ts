@@ -15,6 +15,7 @@ import { ANNOUNCES_KEEP_ALIVE, errorResponse } from './openai-request';
 import { V1_OPENAPI, V1_QUERY } from './openapi-v1-docs';
 import { cancelResponseRoute, deleteResponseRoute, inputItemsRoute, retrieveResponseRoute } from './responses-retrieval-routes';
 import { createResponseRoute } from './responses-routes';
+import { compactRoute, inputTokensRoute } from './responses-side-routes';
 import type { V1Handler, V1Route, V1Server } from './v1-route-types';
 
 /** A /v1 endpoint as served (wrapped by v1Answer), as Bun's router calls it. */
@@ -59,6 +60,8 @@ export function v1Routes(ctx: AppContext): V1Table {
   const table: Record<string, Partial<Record<V1Method, V1Route>>> = {
     '/v1/chat/completions': { POST: chatCompletionsRoute(ctx) },
     '/v1/responses': { POST: createResponseRoute(ctx) },
+    '/v1/responses/input_tokens': { POST: inputTokensRoute(ctx) },
+    '/v1/responses/compact': { POST: compactRoute(ctx) },
     '/v1/responses/:id': { GET: retrieveResponseRoute(ctx), DELETE: deleteResponseRoute(ctx) },
     '/v1/responses/:id/input_items': { GET: inputItemsRoute(ctx) },
     '/v1/responses/:id/cancel': { POST: cancelResponseRoute(ctx) },

@@ -48,6 +48,7 @@ export interface AdmitArgs {
 
 const ENDPOINTS: [string, LimitedEndpoint][] = [
   ['/v1/chat/completions', 'chat'],
+  ['/v1/responses/input_tokens', 'input_tokens'],
   ['/v1/responses', 'responses'],
   ['/v1/images/generations', 'images'],
   ['/v1/messages/count_tokens', 'count_tokens'],
@@ -181,7 +182,7 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
   // At the prices in force when the request started (time-of-day prices), the instant its row bills at.
   const prices = withBetaWindow(svc.prices(routed, snap, args.clock.createdAt), args.request.headers.get('anthropic-beta'));
   // A model of unknown price would be counted at $0: a budget could never stop it. Counting tokens is free.
-  if (prices.unpriced && endpoint !== 'count_tokens') {
+  if (prices.unpriced && endpoint !== 'count_tokens' && endpoint !== 'input_tokens') {
     const budgeted = limits.scopes.find((s) => s.budgetUsd !== null);
     if (budgeted) refuse(ctx, args, client, endpoint, model, 'model_not_priced', modelNotPriced(model, prices.unpriced, budgeted.label));
   }
@@ -272,7 +273,8 @@ function refusalRecord(args: AdmitArgs, client: ClientEntry, endpoint: LimitedEn
     clientId: client.id,
     // The team the key was refused in (it was admitted under none; the row costs nothing).
     teamId: client.limits?.teamId ?? null,
-    endpoint: endpoint as LogRow['endpoint'],
+    // The Responses count is logged as Anthropic's is (README's endpoint names): `count_tokens`.
+    endpoint: endpoint === 'input_tokens' ? 'count_tokens' : endpoint,
     modelRequested: modelForLog(model),
     model: null,
     provider: null,

@@ -3,7 +3,7 @@ export type BudgetPeriod = 'day' | 'week' | 'month' | 'total';
 export const BUDGET_PERIODS: readonly BudgetPeriod[] = ['day', 'week', 'month', 'total'];
 
 /** The endpoint a limited request is admitted for: its worst case and its file inputs are read per endpoint. */
-export type LimitedEndpoint = 'chat' | 'responses' | 'images' | 'messages' | 'count_tokens' | 'embeddings';
+export type LimitedEndpoint = 'chat' | 'responses' | 'images' | 'messages' | 'count_tokens' | 'input_tokens' | 'embeddings';
 
 /** An allow-list compiled once per snapshot (src/limits/allow-list.ts). */
 export interface AllowList {

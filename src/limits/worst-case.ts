@@ -296,7 +296,7 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   // Counting tokens is free (its row costs nothing): it reserves nothing against a budget, but for
   // a classifier group's scoring call, which routing it makes (and every endpoint's) may run.
   const classifierUsd = prices.classifierUsd ?? 0;
-  if (endpoint === 'count_tokens') return { costUsd: classifierUsd, tokens: 0 };
+  if (endpoint === 'count_tokens' || endpoint === 'input_tokens') return { costUsd: classifierUsd, tokens: 0 };
   const result = worstCaseOwn(endpoint, body, { tokens: prompt, billable }, rate, prices, files.readsItself, outputCap);
   return { costUsd: result.costUsd + classifierUsd + (kimi?.feeUsd ?? 0), tokens: result.tokens, defaultOutputTokens: result.defaultOutputTokens, outputTokens: result.outputTokens, outputField: result.outputField };
 }

@@ -7,15 +7,13 @@ import type { RequestClock } from '../proxy/request-clock';
 import { routeChat } from '../proxy/route-chat';
 import { classifierCallModel } from '../proxy/chat-pipeline';
 import type { RouteDecision } from '../routing';
-import { promptPieces } from '../usage/estimate-usage';
-import { tokenCounter } from '../usage/token-counter';
+import { countChatPrompt } from '../proxy/count-prompt';
 import { ZERO_USAGE } from '../usage/types';
 import type { MessagesRequest } from './anthropic-types';
 import { claudeModelAlias } from './claude-model-alias';
 import { messagesToChat, outputFormat, outputSchemaOf, validateMessagesRequest } from './messages-to-chat';
 import { newRequestId } from '../proxy/request-id';
 import type { AdapterDeps } from '../providers/types';
-import { inlineRemoteFiles } from '../providers/shared/remote-file';
 import { fitContentParts } from '../providers/shared/content-parts';
 import { ApiError } from '../errors/api-error';
 
@@ -123,17 +121,7 @@ async function estimatePrompt(req: MessagesRequest, targets: Target[], deps: Ada
       refused ??= err;
       continue;
     }
-    return { inputTokens: await estimateChat(chat, serverTools, extras, deps, signal), target };
+    return { inputTokens: await countChatPrompt(chat, serverTools, extras, deps, signal), target };
   }
   throw refused;
-}
-
-async function estimateChat(chat: ReturnType<typeof messagesToChat>, serverTools: unknown[], extras: string[], deps: AdapterDeps, signal?: AbortSignal): Promise<number> {
-  const downloading = inlineRemoteFiles(chat, deps, signal);
-  if (downloading) await downloading; // no document by URL (the usual body): no await
-  const p = promptPieces(chat.messages as any[]);
-  const defs = [...(Array.isArray(chat.tools) ? chat.tools : []), ...serverTools];
-  const tools = defs.length ? [JSON.stringify(defs)] : [];
-  const counts = await tokenCounter.count([...p.texts, ...tools, ...extras]);
-  return counts.reduce((a, n) => a + n, p.fixed);
 }

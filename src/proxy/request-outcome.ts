@@ -48,6 +48,12 @@ export interface RequestMeta {
    */
   promptTokens?: (counter: TokenCounter) => Promise<number>;
   storeBodies?: boolean;
+  /**
+   * The error shape the client reads, where its endpoint's name does not say it: `openai` for
+   * /v1/responses/input_tokens, logged as `count_tokens` beside Anthropic's count, whose row says
+   * an upstream 503 as Anthropic's 529.
+   */
+  errorShape?: 'openai';
   /** Told the usage the row bills, once it is written (ChatRunOptions.onBilled). */
   onBilled?: (usage: Usage | null) => void;
 }
@@ -182,7 +188,7 @@ function toLogRow(o: RequestOutcome): LogRow {
     providerKeyId: o.attempts.at(-1)?.keyId ?? null,
     stream: meta.stream,
     // Anthropic-dialect clients get an upstream 529 as 529 (anthropic-errors.ts): the row says so.
-    status: error ? (meta.endpoint === 'messages' || meta.endpoint === 'count_tokens' ? anthropicStatus(error) : error.status) : 200,
+    status: error ? (meta.endpoint === 'messages' || (meta.endpoint === 'count_tokens' && meta.errorShape !== 'openai') ? anthropicStatus(error) : error.status) : 200,
     errorType: error ? (error.code ?? error.type) : null,
     error: error ? logMessageOf(error) : null,
     promptTokens: usage?.input ?? 0,

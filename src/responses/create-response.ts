@@ -1,16 +1,14 @@
 import type { AppContext } from '../context';
-import type { ChatRequest } from '../providers/types';
-import { routeChat } from '../proxy/route-chat';
-import { bridgedResponse, bridgeRequest, previousNotFound, type BridgedRun } from './bridged-response';
-import { loadResponseChain, referencedResponses, refuseOthersItems } from './item-references';
-import { classifierCallModel, logRejectedChat } from '../proxy/chat-pipeline';
+import { bridgedResponse, bridgeRequest, type BridgedRun } from './bridged-response';
+import { logRejectedChat } from '../proxy/chat-pipeline';
+import { continuesBridged, routeContinued } from './route-continued';
 import { passthroughResponse } from './passthrough-response';
 import type { ResponsesCaller, ResponsesRun } from './responses-answer';
 import type { EndpointAnswer } from '../proxy/endpoint-types';
 import type { ResponsesRequest } from './responses-types';
 import type { RouteTarget } from '../routing/types';
 import type { EarlierTries } from '../proxy/walk-targets';
-import { forwardedProvider, hasNativeResponses, refuseUnsupported, targetsHolding, targetsServing } from './native-responses';
+import { forwardedProvider, hasNativeResponses, refuseUnsupported } from './native-responses';
 import { newRequestId } from '../proxy/request-id';
 
 export interface CreateResponseOptions extends ResponsesCaller {
@@ -34,24 +32,7 @@ export async function createResponse(ctx: AppContext, req: ResponsesRequest, opt
   let run: ResponsesRun;
   let bridged: BridgedRun | null = null;
   try {
-    const callModel = classifierCallModel(ctx, requestId, opts);
-    let decision = targetsServing(await routeChat(ctx, req as unknown as ChatRequest, callModel, opts.signal), req);
-    const prev = req.previous_response_id;
-    // The stored responses the request continues (`previous_response_id`, item references). On
-    // PostgreSQL they are read here (awaited), so the checks below and the bridge find them in memory;
-    // read afresh even when cached, since another instance may have deleted them (DELETE /v1/responses/{id}).
-    const continued = [...(typeof prev === 'string' ? [prev] : []), ...referencedResponses(req.input)];
-    for (const id of continued) await opts.store.load(id, true);
-    // Item references into the conversation continued are a replay of it (bridgeRequest): its earlier responses are read too.
-    if (typeof prev === 'string' && continued.length > 1) await loadResponseChain(prev, opts.store, opts.clientId);
-    // Only a response the gateway holds for this key is continued: OpenAI (xAI) would continue any of the
-    // gateway's project for whoever sends its id: another key's, or one the gateway does not answer for
-    // (made outside it or with store: false, deleted, past retention). Refused before any upstream sees it.
-    if (typeof prev === 'string' && !opts.store.find(prev, opts.clientId)) throw previousNotFound(prev);
-    const referred = await refuseOthersItems(req.input, opts.store, opts.clientId);
-    // A response a provider holds (continued, or one whose items are referred to): a group goes to that provider's targets.
-    const held = (typeof prev === 'string' ? opts.store.find(prev, opts.clientId) : null) ?? referred;
-    if (held?.forwarded) decision = targetsHolding(decision, forwardedProvider(held));
+    const decision = await routeContinued(ctx, req, opts, requestId);
     run = { ctx, req, decision, requestId, ...opts };
     if (!goesNative(run, decision.targets)) bridged = bridgeRequest(run);
   } catch (err) {
@@ -72,9 +53,8 @@ function goesNative(run: ResponsesRun, targets: readonly RouteTarget[]): boolean
   const { req, store, clientId } = run;
   const provider = targets[0]?.provider;
   if (!provider || !hasNativeResponses(provider)) return false;
+  if (continuesBridged(req, run)) return false;
   const prev = req.previous_response_id;
-  const continued = [...(typeof prev === 'string' ? [prev] : []), ...referencedResponses(req.input)];
-  if (continued.some((id) => store.get(id, clientId) !== null)) return false;
   const held = typeof prev === 'string' ? store.find(prev, clientId) : null;
   if (held?.forwarded && forwardedProvider(held) !== provider) return false;
   refuseUnsupported(req, provider);

@@ -9,6 +9,7 @@ import { badRequest } from '../errors/api-error';
 import { markToolResultMedia } from '../providers/shared/tool-result-media';
 import type { ResponsesInputItem } from './responses-types';
 import { decodeThinking } from './thinking-content';
+import { decodeCompaction, summaryText } from './compaction-content';
 import { shownValue } from '../errors/shown-value';
 
 /**
@@ -84,9 +85,15 @@ export function inputToMessages(input: string | ResponsesInputItem[] | undefined
         reasoning = reasoningText(item) || null;
         thinking = decodeThinking(item.encrypted_content);
         break;
+      case 'compaction':
+      case 'compaction_summary':
+        reasoning = null;
+        thinking = null;
+        push({ role: 'user', content: summaryText(compactionSummary(item, i)) }, i, false);
+        break;
       default:
         throw badRequest(
-          `Input item type '${shownValue(type)}' is not supported for this model (only message, function_call, function_call_output and reasoning items can be bridged).`,
+          `Input item type '${shownValue(type)}' is not supported for this model (only message, function_call, function_call_output, reasoning and the gateway's own compaction items can be bridged).`,
           `input[${i}]`,
           'unsupported_input_item',
         );
@@ -105,6 +112,21 @@ export function inputToMessages(input: string | ResponsesInputItem[] | undefined
 export interface MessageSource {
   item: number;
   sameParts: boolean;
+}
+
+/**
+ * The summary of a compaction item the gateway made (compaction-content.ts). One OpenAI made is
+ * encrypted for OpenAI's models alone: refused, naming the item, rather than dropped (the
+ * conversation it stands for would be lost without a word).
+ */
+function compactionSummary(item: ResponsesInputItem, i: number): string {
+  const summary = decodeCompaction(item.encrypted_content);
+  if (summary !== null) return summary;
+  throw badRequest(
+    `Input item input[${i}] is a compaction OpenAI made (its encrypted_content only OpenAI's models can read); compact the conversation with this model through POST /v1/responses/compact, or send it to an OpenAI model.`,
+    `input[${i}]`,
+    'unsupported_input_item',
+  );
 }
 
 /**

@@ -18,13 +18,13 @@ import { responseOutputText, usageFromResponse } from '../usage/response-usage';
 import type { ResponsesRun } from './responses-answer';
 import type { EndpointAnswer } from '../proxy/endpoint-types';
 import type { ResponsesRequest } from './responses-types';
-import { withoutBridgedThinking } from './thinking-content';
+import { withoutBridgedItems } from './thinking-content';
 
 /**
  * Models of a provider with its own Responses API (OpenAI, xAI: native-responses.ts): the
  * Responses request goes to the provider's /responses unchanged (built-in tools,
  * previous_response_id and store included; only the reasoning items of bridged Claude turns given
- * back as input are left out: withoutBridgedThinking) and the answer comes back byte for byte (xAI's with
+ * back as input are left out: withoutBridgedItems) and the answer comes back byte for byte (xAI's with
  * its response id renamed: xai-response-ids.ts). Fallback
  * walks the decision's leading targets of that provider (after `earlier`, the tries of a group's
  * targets before them); once they all failed, `fallback` answers with the rest (create-response.ts).
@@ -34,7 +34,7 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
   const targets = leadingSameProvider(decision.targets);
   const stream = req.stream === true;
   // What goes up: without the signed thinking of bridged Claude turns given back as input (thinking-content.ts).
-  const sent = withoutBridgedThinking(req);
+  const sent = withoutBridgedItems(req);
   const meta: RequestMeta = { endpoint: 'responses', requestId: run.requestId, clientId: run.clientId, teamId: run.teamId, modelRequested: req.model, stream, clock };
   // The settings (and key) of the try that answered: a background response is read back with them.
   let settings: ProviderSettings | null = null;
@@ -136,7 +136,7 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
 
 /**
  * The Responses body target `t` is sent: the client's (nativeRequestFor; without the reasoning items
- * of bridged Claude turns: withoutBridgedThinking), its output held to a small
+ * of bridged Claude turns: withoutBridgedItems), its output held to a small
  * budget's `cap` and to its model's limit. Where the cap lowered (or set) max_output_tokens, its
  * `reasoning.effort` (OpenAI's default `medium` where none is named) is fitted below the cap too, as a translated target's is (open-attempt.ts):
  * OpenAI's reasoning models count thinking inside max_output_tokens, so `high` under a cap of a few
@@ -209,7 +209,7 @@ async function readResponseState(ctx: ResponsesRun['ctx'], target: RouteTarget, 
  * instructions, then the input (a string, or items whose `content` holds the text). What OpenAI
  * keeps for a `previous_response_id` is not known here, so a continued conversation is undercounted.
  */
-function promptOf(req: ResponsesRequest): MessageLike[] {
+export function promptOf(req: ResponsesRequest): MessageLike[] {
   const out: MessageLike[] = [];
   if (typeof req.instructions === 'string') out.push({ role: 'system', content: req.instructions });
   if (typeof req.input === 'string') out.push({ role: 'user', content: req.input });

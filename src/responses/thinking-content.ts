@@ -5,6 +5,8 @@
  * conversation for previous_response_id), and turned back into `thinking_blocks` on the
  * assistant turn it belongs to, so multi-turn tool use with thinking keeps its signatures.
  */
+import { compactionAsMessage, isBridgedCompaction } from './compaction-content';
+
 const PREFIX = 'gg-thinking-v1:';
 
 export function encodeThinking(blocks: unknown): string | null {
@@ -30,15 +32,20 @@ const isBridgedThinking = (item: unknown): boolean => {
 };
 
 /**
- * The request without the reasoning items whose encrypted_content is ours, for a provider's own
- * Responses API (OpenAI, xAI): a client gives a bridged Claude turn's output back as input, and the
- * next turn goes to OpenAI (another model named, a group's fallback). Claude's thinking means nothing
- * there, and OpenAI refuses encrypted content it did not issue (400 `invalid_encrypted_content`,
- * "The encrypted content … could not be verified"). The provider's own reasoning items stay as
- * they are. The request itself (nothing allocated) when its input is no array or holds none.
+ * The request for a provider's own Responses API (OpenAI, xAI), without the gateway's own items: a
+ * client gives a bridged turn's output back as input, and the next turn goes to OpenAI (another model
+ * named, a group's fallback). The reasoning items whose encrypted_content is ours are left out:
+ * Claude's thinking means nothing there, and OpenAI refuses encrypted content it did not issue (400
+ * `invalid_encrypted_content`, "The encrypted content … could not be verified"). A compaction item
+ * of ours (compaction-content.ts) becomes the user message holding its summary, so the conversation
+ * it stands for is not lost. The provider's own items stay as they are. The request itself (nothing
+ * allocated) when its input is no array or holds none of ours: one scan.
  */
-export function withoutBridgedThinking<T extends { input?: unknown }>(req: T): T {
+export function withoutBridgedItems<T extends { input?: unknown }>(req: T): T {
   const input = req.input;
-  if (!Array.isArray(input) || !input.some(isBridgedThinking)) return req;
-  return { ...req, input: input.filter((item) => !isBridgedThinking(item)) };
+  if (!Array.isArray(input) || !input.some(isBridgedItem)) return req;
+  const kept = input.filter((item) => !isBridgedThinking(item));
+  return { ...req, input: kept.map((item) => (isBridgedCompaction(item) ? compactionAsMessage(item) : item)) };
 }
+
+const isBridgedItem = (item: unknown): boolean => isBridgedThinking(item) || isBridgedCompaction(item);
