@@ -107,6 +107,21 @@ const responsesRequest = obj(
   ['model', 'input'],
 );
 
+/** POST /v1/responses/input_tokens: a Responses request, answered at once (no stream, no background). */
+const { stream: _stream, background: _background, store: _store, ...countable } = responsesRequest.properties as Record<string, Schema>;
+const inputTokensRequest = obj(countable, ['model']);
+const inputTokensCount = obj({ object: { const: 'response.input_tokens' }, input_tokens: int }, ['object', 'input_tokens']);
+
+/** POST /v1/responses/compact: the conversation (`input` and/or `previous_response_id`) and what Codex sends beside it. */
+const compactRequest = obj(
+  { model: modelName, input: { anyOf: [str, arr({ type: 'object' })] }, instructions: str, previous_response_id: str, tools: arr({ type: 'object' }), reasoning: obj({ effort: str, summary: str }), text: { type: 'object' }, prompt_cache_key: str },
+  ['model'],
+);
+const compactionObject = obj(
+  { id: str, object: { const: 'response.compaction' }, created_at: int, output: arr({ type: 'object' }), usage: { type: 'object' } },
+  ['id', 'object', 'created_at', 'output', 'usage'],
+);
+
 const responseObject = obj(
   { id: str, object: { const: 'response' }, created_at: int, status: str, model: str, output: arr({ type: 'object' }), error: nullable({ type: 'object' }), usage: { type: 'object' } },
   ['id', 'object', 'status', 'model', 'output'],
@@ -249,6 +264,8 @@ const ANTHROPIC_SECURITY: Record<string, string[]>[] = [{ clientKey: [] }, { ant
 export const V1_OPENAPI: Record<string, Partial<DocumentDecoration>> = {
   'POST /v1/chat/completions': { requestBody: body(chatRequest), responses: answers(chatCompletion, { stream: true, post: true }) },
   'POST /v1/responses': { requestBody: body(responsesRequest), responses: answers(responseObject, { stream: true, post: true }) },
+  'POST /v1/responses/input_tokens': { requestBody: body(inputTokensRequest), responses: answers(inputTokensCount, { post: true }) },
+  'POST /v1/responses/compact': { requestBody: body(compactRequest), responses: answers(compactionObject, { post: true }) },
   'GET /v1/responses/:id': { responses: answers(responseObject, { stream: true }) },
   'DELETE /v1/responses/:id': { responses: answers(deletedResponse) },
   'GET /v1/responses/:id/input_items': { responses: answers(inputItemsList) },

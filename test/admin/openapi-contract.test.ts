@@ -65,6 +65,8 @@ const SAMPLES: Record<string, () => Call | Promise<Call>> = {
   'GET /metrics': () => ({ url: '/metrics', as: { key: METRICS_TOKEN } }),
   'POST /v1/chat/completions': () => ({ url: '/v1/chat/completions', as: 'client', body: chat }),
   'POST /v1/responses': () => ({ url: '/v1/responses', as: 'client', body: { model: 'mock/echo', input: 'hi' } }),
+  'POST /v1/responses/input_tokens': () => ({ url: '/v1/responses/input_tokens', as: 'client', body: { model: 'mock/echo', input: 'hi' } }),
+  'POST /v1/responses/compact': () => ({ url: '/v1/responses/compact', as: 'client', body: { model: 'mock/echo', input: 'hi' } }),
   'GET /v1/responses/{id}': async () => ({ url: `/v1/responses/${await storedResponse()}`, as: 'client' }),
   'DELETE /v1/responses/{id}': async () => ({ url: `/v1/responses/${await storedResponse()}`, as: 'client' }),
   'GET /v1/responses/{id}/input_items': async () => ({ url: `/v1/responses/${await storedResponse()}/input_items`, as: 'client' }),

@@ -115,6 +115,8 @@ export function fakeOpenAI(): FakeUpstream {
     const b = rec.body && typeof rec.body === 'object' ? rec.body : {};
     const model = typeof b.model === 'string' ? b.model : 'gpt-4o-mini';
     if (rec.path.endsWith('/chat/completions')) return b.stream ? sseResponse(readChunks('openai', 'text.chunks.txt')) : okCompletion(model);
+    if (rec.path.endsWith('/responses/input_tokens')) return jsonResponse(fixtureJson('responses', 'openai-input-tokens.json'));
+    if (rec.path.endsWith('/responses/compact')) return jsonResponse(fixtureJson('responses', 'openai-compact.json'));
     if (rec.path.endsWith('/responses')) {
       const done = openaiResponse(model);
       if (!b.stream) return jsonResponse(done);

@@ -97,6 +97,8 @@ export interface Endpoint { path: string; shape: Shape; bases: unknown[] }
 export const endpoints: Endpoint[] = [
   { path: '/v1/chat/completions', shape: 'openai', bases: ['mock/echo', 'gpt-4o-mini', 'anthropic/claude-3-5-haiku-20241022', 'gemini-2.5-flash', 'moonshot/kimi-k2-0905-preview', 'deepseek/deepseek-chat'].flatMap((m) => [chatBase(m), { ...chatBase(m), stream: true }]) },
   { path: '/v1/responses', shape: 'openai', bases: ['mock/echo', 'gpt-4o-mini', 'anthropic/claude-3-5-haiku-20241022', 'gemini-2.5-flash', 'moonshot/kimi-k2-0905-preview'].flatMap((m) => [responsesBase(m), { ...responsesBase(m), stream: true }]) },
+  { path: '/v1/responses/input_tokens', shape: 'openai', bases: ['mock/echo', 'gpt-4o-mini', 'anthropic/claude-3-5-haiku-20241022', 'gemini-2.5-flash'].map((m) => responsesBase(m)) },
+  { path: '/v1/responses/compact', shape: 'openai', bases: ['mock/echo', 'gpt-4o-mini', 'gemini-2.5-flash'].map((m) => responsesBase(m)) },
   { path: '/v1/messages', shape: 'anthropic', bases: ['anthropic/claude-3-5-haiku-20241022', 'mock/echo', 'gemini-2.5-flash', 'deepseek/deepseek-chat'].flatMap((m) => [messagesBase(m), { ...messagesBase(m), stream: true }]) },
   {
     path: '/v1/messages/count_tokens', shape: 'anthropic',
