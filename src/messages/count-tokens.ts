@@ -7,15 +7,13 @@ import type { RequestClock } from '../proxy/request-clock';
 import { routeChat } from '../proxy/route-chat';
 import { classifierCallModel } from '../proxy/chat-pipeline';
 import type { RouteDecision } from '../routing';
-import { countChatPrompt } from '../proxy/count-prompt';
+import { countChatPrompt, firstReadingTarget } from '../proxy/count-prompt';
 import { ZERO_USAGE } from '../usage/types';
 import type { MessagesRequest } from './anthropic-types';
 import { claudeModelAlias } from './claude-model-alias';
 import { messagesToChat, outputFormat, outputSchemaOf, validateMessagesRequest } from './messages-to-chat';
 import { newRequestId } from '../proxy/request-id';
 import type { AdapterDeps } from '../providers/types';
-import { fitContentParts } from '../providers/shared/content-parts';
-import { ApiError } from '../errors/api-error';
 
 /**
  * Where a provider with its own token count (Anthropic's /v1/messages/count_tokens) answers
@@ -98,11 +96,9 @@ type Target = RouteDecision['targets'][number];
 
 /**
  * The tokenizer's estimate of the request translated for the first target that reads its content
- * parts, fitted as its adapter fits them (fitContentParts: a plain-text file as text, a tool
- * result's PDF as a placeholder): a part /v1/messages refuses for a target (a PDF, by URL too, for
+ * parts (firstReadingTarget): a part /v1/messages refuses for a target (a PDF, by URL too, for
  * DeepSeek, Kimi, xAI, Ollama) is refused for it here, with the same 400, and a group's next target
- * counts, as /v1/messages passes such a refusal on; the first refusal if no target reads it (the
- * walk's answer too). Counted: messages as the usage estimate counts them, plus tool definitions,
+ * counts. Counted: messages as the usage estimate counts them, plus tool definitions,
  * MCP servers and the output schema. A document by URL is downloaded, under the guard /v1/messages
  * downloads it with (its refusals are this answer's too), and counted as an inline PDF is, by its
  * pages: a fixed guess would be wrong by its page count, and Anthropic's own count_tokens reads the
@@ -110,18 +106,6 @@ type Target = RouteDecision['targets'][number];
  */
 async function estimatePrompt(req: MessagesRequest, targets: Target[], deps: AdapterDeps, signal?: AbortSignal): Promise<{ inputTokens: number; target: Target }> {
   const { countable, serverTools, extras } = countableRequest(req);
-  let refused: unknown = null;
-  for (const target of targets) {
-    const chat = messagesToChat(countable, { model: req.model, provider: target.provider, upstreamModel: target.upstreamModel });
-    try {
-      fitContentParts(chat, target.provider);
-    } catch (err) {
-      // Only a refusal of this target's own is passed on to the next one (walk-targets.ts).
-      if (!(err instanceof ApiError) || err.code !== 'unsupported_parameter') throw err;
-      refused ??= err;
-      continue;
-    }
-    return { inputTokens: await countChatPrompt(chat, serverTools, extras, deps, signal), target };
-  }
-  throw refused;
+  const { chat, target } = firstReadingTarget(targets, (t) => messagesToChat(countable, { model: req.model, provider: t.provider, upstreamModel: t.upstreamModel }));
+  return { inputTokens: await countChatPrompt(chat, serverTools, extras, deps, signal), target };
 }

@@ -1,4 +1,6 @@
-import type { AdapterDeps, ChatRequest } from '../providers/types';
+import { ApiError } from '../errors/api-error';
+import type { AdapterDeps, ChatRequest, ProviderId } from '../providers/types';
+import { fitContentParts } from '../providers/shared/content-parts';
 import { inlineRemoteFiles } from '../providers/shared/remote-file';
 import { promptPieces } from '../usage/estimate-usage';
 import { tokenCounter } from '../usage/token-counter';
@@ -18,4 +20,28 @@ export async function countChatPrompt(chat: ChatRequest, extraDefs: unknown[], e
   const tools = defs.length ? [JSON.stringify(defs)] : [];
   const counts = await tokenCounter.count([...p.texts, ...tools, ...extras]);
   return counts.reduce((a, n) => a + n, p.fixed);
+}
+
+/**
+ * The request as `translate` makes it for the first of `targets` whose provider reads its content
+ * parts, fitted as its adapter fits them (fitContentParts: a plain-text file as text, a tool
+ * result's PDF as a placeholder): a part the endpoint would refuse for a target is refused for it
+ * here, with the same 400, and a group's next target counts, as the endpoint passes such a refusal
+ * on; the first refusal if no target reads it (the walk's answer too).
+ */
+export function firstReadingTarget<T extends { provider: ProviderId }>(targets: readonly T[], translate: (target: T) => ChatRequest): { chat: ChatRequest; target: T } {
+  let refused: unknown = null;
+  for (const target of targets) {
+    const chat = translate(target);
+    try {
+      fitContentParts(chat, target.provider);
+    } catch (err) {
+      // Only a refusal of this target's own is passed on to the next one (walk-targets.ts).
+      if (!(err instanceof ApiError) || err.code !== 'unsupported_parameter') throw err;
+      refused ??= err;
+      continue;
+    }
+    return { chat, target };
+  }
+  throw refused;
 }

@@ -1,7 +1,5 @@
 import type { AppContext } from '../context';
-import { ApiError } from '../errors/api-error';
-import { fitContentParts } from '../providers/shared/content-parts';
-import { countChatPrompt } from '../proxy/count-prompt';
+import { countChatPrompt, firstReadingTarget } from '../proxy/count-prompt';
 import { gatewayHeaders, recordFailure, recordRequest, type RequestMeta } from '../proxy/request-outcome';
 import type { Walk } from '../proxy/walk-targets';
 import type { RouteDecision, RouteTarget } from '../routing/types';
@@ -53,8 +51,8 @@ function countOf(json: any): number {
 
 /**
  * The tokenizer's count of the request as the bridge sends it to the first target that reads its
- * content parts (a part a target cannot read is refused for it with /v1/responses' 400, and a
- * group's next target counts): instructions, the conversation `previous_response_id` continues, the
+ * content parts (firstReadingTarget: a part a target cannot read is refused for it with
+ * /v1/responses' 400, and a group's next target counts): instructions, the conversation `previous_response_id` continues, the
  * input, the function tools, plus what a chat upstream is not sent but a Responses model reads (the
  * built-in tools' definitions, the `text.format` schema) as their JSON. Counting needs no provider
  * to honour anything: built-in tools and `tool_choice` are left out of the translation.
@@ -70,19 +68,10 @@ async function estimateBridged(ctx: AppContext, req: ResponsesRequest, decision:
     ...req, input: noInput && typeof req.previous_response_id !== 'string' ? '' : req.input,
     tools: tools.filter((t) => t?.type === 'function'), tool_choice: undefined, stream: false, background: false, truncation: undefined,
   };
-  let refused: unknown = null;
-  for (const target of decision.targets) {
-    const { chat } = bridgeRequest({ ctx, req: countable, decision: { ...decision, targets: [target] }, ...opts });
+  const { chat, target } = firstReadingTarget(decision.targets, (t) => {
+    const { chat } = bridgeRequest({ ctx, req: countable, decision: { ...decision, targets: [t] }, ...opts });
     if (countable.input === '') chat.messages.pop();
-    try {
-      fitContentParts(chat, target.provider);
-    } catch (err) {
-      // Only a refusal of this target's own is passed on to the next one (walk-targets.ts).
-      if (!(err instanceof ApiError) || err.code !== 'unsupported_parameter') throw err;
-      refused ??= err;
-      continue;
-    }
-    return { inputTokens: await countChatPrompt(chat, builtIn, extras, ctx.adapterDeps, opts.signal), target };
-  }
-  throw refused;
+    return chat;
+  });
+  return { inputTokens: await countChatPrompt(chat, builtIn, extras, ctx.adapterDeps, opts.signal), target };
 }
