@@ -13,7 +13,7 @@ import { notSideAnswer, openaiSideCall } from './openai-side-calls';
 import { promptOf } from './passthrough-response';
 import type { ResponsesCaller } from './responses-answer';
 import type { ResponsesRequest } from './responses-types';
-import { goesToOpenAI, routeContinued } from './route-continued';
+import { goesToOpenAI, refuseHeldElsewhere, routeContinued } from './route-continued';
 
 const PATH = '/responses/compact';
 
@@ -35,7 +35,10 @@ export async function compactResponse(ctx: AppContext, req: ResponsesRequest, op
   let bridged: BridgedRun | null = null;
   try {
     decision = await routeContinued(ctx, req, opts, requestId);
-    if (!goesToOpenAI(decision, req, opts)) bridged = bridgeRequest({ ctx, req: forSummary(req), decision, ...opts });
+    if (!goesToOpenAI(decision, req, opts)) {
+      refuseHeldElsewhere(req, opts, 'compaction');
+      bridged = bridgeRequest({ ctx, req: forSummary(req), decision, ...opts });
+    }
   } catch (err) {
     logRejectedChat(ctx, err, req, { clientId: opts.clientId, teamId: opts.teamId, clock: opts.clock, endpoint: 'responses', requestId });
     throw err;

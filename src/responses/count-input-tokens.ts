@@ -9,7 +9,7 @@ import { bridgeRequest } from './bridged-response';
 import { notSideAnswer, openaiSideCall } from './openai-side-calls';
 import type { ResponsesCaller } from './responses-answer';
 import type { ResponsesRequest } from './responses-types';
-import { goesToOpenAI, routeContinued } from './route-continued';
+import { goesToOpenAI, refuseHeldElsewhere, routeContinued } from './route-continued';
 
 const PATH = '/responses/input_tokens';
 
@@ -32,7 +32,7 @@ export async function countInputTokens(ctx: AppContext, req: ResponsesRequest, o
     if (goesToOpenAI(decision, req, opts)) {
       walk = await openaiSideCall(ctx, decision, req, PATH, countOf, { ...opts, requestId });
       if (!walk.ok) throw walk.error;
-    }
+    } else refuseHeldElsewhere(req, opts, 'input token count');
     const { inputTokens, target } = walk?.ok ? { inputTokens: walk.value, target: walk.target } : await estimateBridged(ctx, req, decision, opts);
     const overheadMs = clock.overhead();
     recordRequest(ctx, meta, { decision, walk: { target, attempts: walk?.attempts ?? [] }, delivered: { usage: ZERO_USAGE }, overheadMs });

@@ -1,5 +1,8 @@
 import type { AppContext } from '../context';
 import type { ChatRequest } from '../providers/types';
+import { badRequest } from '../errors/api-error';
+import { ID_CHARS, shownValue } from '../errors/shown-value';
+import { providerName } from '../providers/provider-catalog';
 import { classifierCallModel } from '../proxy/chat-pipeline';
 import { routeChat } from '../proxy/route-chat';
 import type { RouteDecision } from '../routing/types';
@@ -49,3 +52,20 @@ export function continuesBridged(req: ResponsesRequest, opts: Pick<ResponsesCall
  */
 export const goesToOpenAI = (decision: RouteDecision, req: ResponsesRequest, opts: Pick<ResponsesCaller, 'store' | 'clientId'>): boolean =>
   decision.targets[0]?.provider === 'openai' && !continuesBridged(req, opts);
+
+/**
+ * A response another provider holds (xAI's) can be neither counted nor compacted: its API has no
+ * such endpoint, and the gateway keeps only who made it, not the conversation. A 400 that says so,
+ * before any call (the bridge would answer that the provider cannot continue it, which is not the matter).
+ */
+export function refuseHeldElsewhere(req: ResponsesRequest, opts: Pick<ResponsesCaller, 'store' | 'clientId'>, what: string): void {
+  const prev = req.previous_response_id;
+  const held = typeof prev === 'string' ? opts.store.find(prev, opts.clientId) : null;
+  if (!held?.forwarded || forwardedProvider(held) === 'openai') return;
+  const holder = providerName(forwardedProvider(held));
+  throw badRequest(
+    `Previous response '${shownValue(prev, ID_CHARS)}' is held by ${holder}, whose API has no ${what}. Send the conversation in 'input' without previous_response_id.`,
+    'previous_response_id',
+    'unsupported_parameter',
+  );
+}

@@ -38,7 +38,8 @@ useGateway(
     gw = g;
     client = g.openai();
   },
-  { env: { ...providerEnv('openai', `${openai.url}/v1`), ...providerEnv('deepseek', `${deepseek.url}/v1`) } },
+  // xAI's Responses API is OpenAI's fake too (a response it holds: the last test).
+  { env: { ...providerEnv('openai', `${openai.url}/v1`), ...providerEnv('grok', `${openai.url}/v1`), ...providerEnv('deepseek', `${deepseek.url}/v1`) } },
 );
 afterAll(() => {
   openai.close();
@@ -203,4 +204,17 @@ test("a key's model allow-list refuses both endpoints (403 model_not_allowed), b
   // The models it allows are served.
   expect((await c.responses.inputTokens.count({ model: 'gpt-4o', input: 'Hi' })).input_tokens).toBe(1234);
   expect(deepseek.requests).toHaveLength(0);
+});
+
+test('a response xAI holds is neither counted nor compacted (its API has neither): a 400 that says so, no call', async () => {
+  const made = await client.responses.create({ model: 'grok-4.3', input: 'Hi' });
+  openai.requests.length = 0;
+  const count = await apiError(client.responses.inputTokens.count({ model: 'grok-4.3', previous_response_id: made.id, input: 'More' }));
+  expect([count.status, count.param, count.code]).toEqual([400, 'previous_response_id', 'unsupported_parameter']);
+  expect(count.message).toContain('whose API has no input token count');
+  const compact = await apiError(client.responses.compact({ model: 'grok-4.3', previous_response_id: made.id }));
+  expect([compact.status, compact.param, compact.code]).toEqual([400, 'previous_response_id', 'unsupported_parameter']);
+  expect(compact.message).toContain('whose API has no compaction');
+  expect(await gw.waitForRow(compact)).toMatchObject({ endpoint: 'responses', status: 400 });
+  expect(openai.requests).toHaveLength(0);
 });
