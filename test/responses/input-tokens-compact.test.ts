@@ -20,6 +20,7 @@ const SUMMARY = 'The user is planning a launch; the checklist has 3 items left: 
 
 /** OpenAI's fake: its three Responses endpoints in OpenAI's wire shapes (the compaction blob is OpenAI's alone). */
 const openai = startFakeUpstream((_req, s: RecordedRequest) => {
+  if (s.path === '/v1/responses/input_tokens' && s.body?.model === 'gpt-4o-mini') return jsonResponse({ error: { message: 'The server is overloaded', type: 'server_error', param: null, code: null } }, 503);
   if (s.path === '/v1/responses/input_tokens') return jsonResponse(COUNT);
   if (s.path === '/v1/responses/compact') return new Response(COMPACTED, { headers: { 'content-type': 'application/json' } });
   if (s.path === '/v1/responses') return new Response(RESPONSE, { headers: { 'content-type': 'application/json' } });
@@ -94,6 +95,13 @@ describe('POST /v1/responses/input_tokens', () => {
     const streamed = await apiError(client.responses.inputTokens.count({ model: 'gpt-4o', input: 'Hi', stream: true } as any));
     expect([streamed.status, streamed.param, streamed.code]).toEqual([400, 'stream', 'unsupported_parameter']);
     expect(openai.requests).toHaveLength(0);
+  });
+
+  test("OpenAI's 503: the client's status is the row's (not Anthropic's 529, which count_tokens rows say for Anthropic's clients)", async () => {
+    const err = await apiError(client.responses.inputTokens.count({ model: 'gpt-4o-mini', input: 'Hi' }));
+    expect(err.status).toBeGreaterThanOrEqual(502);
+    expect((await gw.waitForRow(err)).status).toBe(err.status);
+    gw.ctx.breakers.reset();
   });
 
   test('an unknown model: 404 and one row', async () => {
