@@ -30,7 +30,7 @@ export async function countInputTokens(ctx: AppContext, req: ResponsesRequest, o
   try {
     decision = await routeContinued(ctx, req, opts, requestId);
     if (goesToOpenAI(decision, req, opts)) {
-      walk = await openaiSideCall(ctx, decision, req, PATH, countOf, { ...opts, requestId });
+      walk = await openaiSideCall(ctx, decision, req, PATH, countOf, opts);
       if (!walk.ok) throw walk.error;
     } else refuseHeldElsewhere(req, opts, 'input token count');
     const { inputTokens, target } = walk?.ok ? { inputTokens: walk.value, target: walk.target } : await estimateBridged(ctx, req, decision, opts);

@@ -24,7 +24,7 @@ import { withoutBridgedItems } from './thinking-content';
  * Models of a provider with its own Responses API (OpenAI, xAI: native-responses.ts): the
  * Responses request goes to the provider's /responses unchanged (built-in tools,
  * previous_response_id and store included; only the reasoning items of bridged Claude turns given
- * back as input are left out: withoutBridgedItems) and the answer comes back byte for byte (xAI's with
+ * back as input are left out, and the gateway's own compaction items go as their summary: withoutBridgedItems) and the answer comes back byte for byte (xAI's with
  * its response id renamed: xai-response-ids.ts). Fallback
  * walks the decision's leading targets of that provider (after `earlier`, the tries of a group's
  * targets before them); once they all failed, `fallback` answers with the rest (create-response.ts).
@@ -33,7 +33,7 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
   const { ctx, req, decision, clock } = run;
   const targets = leadingSameProvider(decision.targets);
   const stream = req.stream === true;
-  // What goes up: without the signed thinking of bridged Claude turns given back as input (thinking-content.ts).
+  // What goes up: without the signed thinking of bridged Claude turns given back as input, our compactions as their summary (thinking-content.ts).
   const sent = withoutBridgedItems(req);
   const meta: RequestMeta = { endpoint: 'responses', requestId: run.requestId, clientId: run.clientId, teamId: run.teamId, modelRequested: req.model, stream, clock };
   // The settings (and key) of the try that answered: a background response is read back with them.

@@ -100,7 +100,7 @@ describe('POST /v1/responses/input_tokens', () => {
   test("OpenAI's 503: the client's status is the row's (not Anthropic's 529, which count_tokens rows say for Anthropic's clients)", async () => {
     const err = await apiError(client.responses.inputTokens.count({ model: 'gpt-4o-mini', input: 'Hi' }));
     expect(err.status).toBeGreaterThanOrEqual(502);
-    expect((await gw.waitForRow(err)).status).toBe(err.status);
+    expect((await gw.waitForRow(err)).status).toBe(err.status!);
     gw.ctx.breakers.reset();
   });
 
