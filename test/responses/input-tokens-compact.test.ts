@@ -12,6 +12,7 @@ import OpenAI from 'openai';
 import { fixtureJson, fixtureText, jsonResponse, startFakeUpstream, type RecordedRequest } from '../helpers/fake-upstream';
 import { apiError, providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 import { limitedClient } from '../limits/limits-helpers';
+import { openaiSchemaErrors } from '../helpers/openai-schema';
 
 const COUNT = fixtureJson('responses', 'openai-input-tokens.json');
 const COMPACTED = fixtureText('responses', 'openai-compact.json');
@@ -131,6 +132,9 @@ describe('POST /v1/responses/compact', () => {
     expect(data.output.slice(0, 2).map((o: any) => [o.role, o.content[0].text])).toEqual([['user', conversation[0]!.content], ['user', conversation[2]!.content]]);
     const item = data.output[2] as any;
     expect(item.id).toMatch(/^cmp_/);
+    // OpenAI's schemas of a compaction item and of the message items it keeps (its spec, vendored).
+    expect(openaiSchemaErrors('CompactionBody', item)).toEqual([]);
+    for (const m of data.output.slice(0, 2)) expect(openaiSchemaErrors('InputMessageResource', m)).toEqual([]);
     expect(item.encrypted_content).toStartWith('gg-compaction-v1:');
     expect(item.encrypted_content).not.toContain(SUMMARY);
     expect(data.usage).toMatchObject({ input_tokens: 24, output_tokens: 58, total_tokens: 82 });
