@@ -6,7 +6,7 @@ import { logRejectedChat } from '../proxy/chat-pipeline';
 import { gatewayHeaders, recordFailure, recordRequest, type RequestMeta } from '../proxy/request-outcome';
 import { runChatCompletion } from '../proxy/run-chat-completion';
 import type { RouteDecision } from '../routing/types';
-import { usageFromResponse } from './response-usage';
+import { usageFromResponse } from '../usage/response-usage';
 import { bridgeRequest, type BridgedRun } from './bridged-response';
 import { compactionObject, keptUserItems, summaryRequest } from './bridged-compaction';
 import { notSideAnswer, openaiSideCall } from './openai-side-calls';
