@@ -17,6 +17,7 @@ import { resetAdmin, resetAdminAsync, seedDatabase } from './db/seed/seed';
 import { migratePg, openPgStore } from './db/pg-store';
 import { listen } from './serve';
 import { caseTwinWarnings, storedRuleWarnings } from './startup/stored-group-warnings';
+import { envModelWarnings } from './startup/env-model-warnings';
 import { badBaseUrlWarnings, newlyUnreadableKeyWarnings, trimmedBaseUrlWarnings, unreadableKeyWarnings } from './startup/stored-provider-warnings';
 import { prepareRuntime } from './startup/prepare-runtime';
 import { localUrl, urlHost } from './startup/local-url';
@@ -178,6 +179,7 @@ async function serve(config: Config): Promise<void> {
   for (const w of trimmedBaseUrlWarnings(ctx.state.getSnapshot())) console.warn(w);
   for (const w of storedRuleWarnings(ctx.state.getSnapshot())) console.warn(w);
   for (const w of caseTwinWarnings(ctx.state.getSnapshot())) console.warn(w);
+  for (const w of envModelWarnings(config, ctx.state.getSnapshot())) console.warn(w);
   // After the handlers: a stop asked for meanwhile still drains.
   const hint = await signInHint(ctx.db, localUrl(config.server.host, server.port!, '/'), config.admin.password !== undefined).catch(() => null);
   if (hint && !stopping) console.log(hint);

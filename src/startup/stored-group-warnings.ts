@@ -27,14 +27,16 @@ export function storedRuleWarnings(snapshot: RuntimeSnapshot): string[] {
  * "did you mean" hint may name either, and which one to rename or delete.
  */
 export function caseTwinWarnings(snapshot: RuntimeSnapshot): string[] {
-  const first = new Map<string, string>();
+  const first = new Map<string, { name: string; label: string }>();
   const out: string[] = [];
   for (const [kind, names] of [['group', snapshot.groups.keys()], ['model', snapshot.models.keys()]] as const) {
     for (const name of names) {
       const key = name.toLowerCase();
       const twin = first.get(key);
-      if (twin === undefined) first.set(key, `${kind} '${name}'`);
-      else out.push(`gophergate: ${kind} '${name}' differs from ${twin} only in letter case; both route by their exact name, but the two are easily mistaken: consider deleting one.`);
+      if (twin === undefined) first.set(key, { name, label: `${kind} '${name}'` });
+      // The same name as a group and a model is no case twin: envModelWarnings says what it does.
+      else if (twin.name !== name)
+        out.push(`gophergate: ${kind} '${name}' differs from ${twin.label} only in letter case; both route by their exact name, but the two are easily mistaken: consider deleting one.`);
     }
   }
   return out;
