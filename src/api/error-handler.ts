@@ -32,6 +32,11 @@ function oneOfMessage(schema: any): string | null {
 function validationBody(error: any): OpenAIErrorBody {
   const first = error?.all?.[0] ?? error?.valueError;
   const path = typeof first?.path === 'string' ? first.path.replace(/^\//, '').replace(/\//g, '.') : '';
+  // The body itself: none (or blank) or `null`, where TypeBox's summary is a bare "Expected object".
+  if (!path && first?.schema?.type === 'object' && (first.value == null || first.value === ''))
+    return first.value === null
+      ? body('The request body must be a JSON object.', 'invalid_request_error', 'invalid_request')
+      : body('The request body is empty; send a JSON object.', 'invalid_request_error', 'invalid_json');
   // TypeBox summaries end in "but found: <value>": the value may be a password or a key, so it is cut.
   // A schema may word its own refusal (`error`, as strict-schema.ts's ids do).
   // A nullable field's out-of-range value is told that range (union-field-message.ts).
