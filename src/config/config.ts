@@ -109,12 +109,18 @@ function readProviderKey(name: string, value: string | undefined): string | unde
  * `LLM_PROXY__DATABASE__PATH`, trimmed: bun:sqlite trims the name it opens, so ` ./x.db` opened
  * `./x.db` while the file made beforehand (mode 0600) was ` ./x.db`, and a blank value opened a
  * private temporary database: served from, lost at exit, and not the one the log writer opens.
- * `:memory:` is refused for the same reason (the log writer could not reach it).
+ * `:memory:` is refused for the same reason (the log writer could not reach it), and a leading `~` (see below).
  */
 function readDatabasePath(env: Env): string {
   const path = env.LLM_PROXY__DATABASE__PATH?.trim() || './data/gophergate.db';
   if (path === ':memory:')
     throw new ConfigError('LLM_PROXY__DATABASE__PATH cannot be :memory: (request logs are written from another thread, which needs a file); give it a file path, e.g. /tmp/gophergate.db.');
+  // Only a shell expands ~, and only where it parses the line: a .env file, Compose's environment and
+  // systemd's Environment= pass it as written, so `~/gg/x.db` made a folder named ~ in the working directory.
+  if (path.startsWith('~'))
+    throw new ConfigError(
+      `LLM_PROXY__DATABASE__PATH starts with ~, which is not expanded here (got "${path}"): write the full path, e.g. /home/me/gophergate/gophergate.db, or ./~/… for a folder really named ~.`,
+    );
   return path;
 }
 

@@ -57,6 +57,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LLM_PROXY__DATABASE__PATH: ':memory:' })).toThrow(/^LLM_PROXY__DATABASE__PATH cannot be :memory:/);
   });
 
+  test('LLM_PROXY__DATABASE__PATH starting with ~ is refused (nothing expands it: it made a folder named ~ in the working directory)', () => {
+    for (const path of ['~/gg/x.db', '~', ' ~admin/gg.db'])
+      expect(() => loadConfig({ LLM_PROXY__DATABASE__PATH: path })).toThrow(/^LLM_PROXY__DATABASE__PATH starts with ~, which is not expanded/);
+    // A folder really named ~, written so; a ~ later in the path is an ordinary character.
+    expect(loadConfig({ LLM_PROXY__DATABASE__PATH: './~/x.db' }).database.path).toBe('./~/x.db');
+    expect(loadConfig({ LLM_PROXY__DATABASE__PATH: '/srv/a~b/x.db' }).database.path).toBe('/srv/a~b/x.db');
+  });
+
   test('LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS takes host names and IP addresses; a URL, a port or a space stops the start naming the entry', () => {
     const hosts = 'images.internal, 10.0.0.5,::1,[fd00::1],xn--bcher-kva.de,minio_1';
     expect(loadConfig({ LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS: hosts }).security.imageUrlAllowHosts).toEqual(['images.internal', '10.0.0.5', '::1', '[fd00::1]', 'xn--bcher-kva.de', 'minio_1']);
