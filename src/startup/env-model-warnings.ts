@@ -22,8 +22,8 @@ export function envModelWarnings(config: Config, snapshot: RuntimeSnapshot): str
         );
       } else if (snapshot.groups.has(modelId)) {
         out.push(
-          `gophergate: ${setting} lists '${modelId}', the name of a model group: the name now reaches that model on ${id}, ` +
-            `not the group, and so does every group that targets it; drop it from the list (${id}/${modelId} reaches the model without it).`,
+          `gophergate: ${setting} lists '${modelId}', the name of a model group: the name reaches that model on ${id} instead of the group ` +
+            `(in requests and in groups that target '${modelId}'); drop it from the list (${id}/${modelId} reaches the model without it).`,
         );
       }
     }

@@ -41,7 +41,7 @@ afterAll(() => {
 describe('LLM_PROXY__PROVIDERS__<P>__MODELS ids whose name is taken', () => {
   test('an id named like a group: the start says the model takes the name, not that it differs in letter case', () => {
     expect(out).toContain(
-      "gophergate: LLM_PROXY__PROVIDERS__MOCK__MODELS lists 'fast-flow', the name of a model group: the name now reaches that model on mock, not the group",
+      "gophergate: LLM_PROXY__PROVIDERS__MOCK__MODELS lists 'fast-flow', the name of a model group: the name reaches that model on mock instead of the group (in requests and in groups that target 'fast-flow')",
     );
     expect(out).not.toContain('only in letter case');
   });
