@@ -24,6 +24,8 @@ beforeAll(async () => {
       LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true',
       LLM_PROXY__PROVIDERS__OLLAMA__ENABLED: 'false',
       LLM_PROXY__PROVIDERS__OPENAI__API_KEY: 'sk-test-env-models',
+      // Loopback only: nothing is sent, but no call could leave the machine either.
+      LLM_PROXY__PROVIDERS__OPENAI__BASE_URL: 'http://127.0.0.1:9/v1',
       // A group's name, another provider's seeded model, and a free id (no warning).
       LLM_PROXY__PROVIDERS__MOCK__MODELS: 'fast-flow,gpt-4o-mini,mock-env-only',
     },
