@@ -8,7 +8,7 @@ import { encryptionKeySource } from './crypto/encryption-key';
 import { HELP, parseArgs } from './cli-args';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { dotenvLineWarnings, environmentWithDotenv } from './config/dotenv';
-import { mockUnusedSettingWarnings, unknownSettingWarnings } from './config/unknown-settings';
+import { mockUnusedSettingWarnings, redisUnusedSettingWarnings, unknownSettingWarnings } from './config/unknown-settings';
 import { perInstanceLimitsWarning } from './config/redis-config';
 import { PROXY_VARS } from './config/upstream-client-config';
 import { closeSqlite, openDatabase } from './db/client';
@@ -165,7 +165,7 @@ async function serve(config: Config): Promise<void> {
   const alone = perInstanceLimitsWarning(config.database.url, config.redis.url);
   if (alone) console.warn(alone);
   const settings = environmentWithDotenv(process.env);
-  for (const w of [...unknownSettingWarnings(settings), ...mockUnusedSettingWarnings(settings)]) console.warn(w);
+  for (const w of [...unknownSettingWarnings(settings), ...mockUnusedSettingWarnings(settings), ...redisUnusedSettingWarnings(settings)]) console.warn(w);
   for (const w of dotenvLineWarnings()) console.warn(w);
   const keySource = encryptionKeySource(config.encryptionKey, config.database.path);
   for (const w of unreadableKeyWarnings(ctx.state.getSnapshot(), keySource)) console.warn(w);

@@ -82,7 +82,9 @@ function providerFromEnv(env: Env, id: ProviderId): ProviderEnvConfig {
   // The well-known `<P>_API_KEY` names (OPENAI_API_KEY, ...) work too; the namespaced one wins.
   const plainName = `${id.toUpperCase()}_API_KEY`;
   const plainKey = id === 'ollama' || id === 'mock' ? undefined : env[plainName];
-  const apiKey = readProviderKey(env[`${p}API_KEY`] ? `${p}API_KEY` : plainName, env[`${p}API_KEY`] || plainKey || undefined);
+  // A blank namespaced key (`LLM_PROXY__PROVIDERS__OPENAI__API_KEY=` in a .env template) does not hide the plain one.
+  const namespaced = env[`${p}API_KEY`]?.trim();
+  const apiKey = readProviderKey(namespaced ? `${p}API_KEY` : plainName, namespaced || plainKey || undefined);
   return {
     baseUrl: readUrl(env, `${p}BASE_URL`),
     // Only DeepSeek serves a prefill at a base URL of its own (its beta API).

@@ -34,7 +34,8 @@ export function readRedisConfig(env: Env): { url?: string; prefix: string } {
       );
     url = raw;
   }
-  const prefix = env.LLM_PROXY__REDIS__PREFIX ?? 'gophergate:';
+  // Trimmed as every other setting is: `PREFIX=team-a: ` in a .env file kept the space in every key.
+  const prefix = env.LLM_PROXY__REDIS__PREFIX?.trim() ?? 'gophergate:';
   if (prefix === '') throw new ConfigError('LLM_PROXY__REDIS__PREFIX must not be empty (default "gophergate:").');
   return { url, prefix };
 }

@@ -76,3 +76,17 @@ export function mockUnusedSettingWarnings(env: Env): string[] {
     (name) => `gophergate: ${name} has no effect: the mock provider answers inside the gateway, without an upstream or a key (LLM_PROXY__PROVIDERS__MOCK__ENABLED, __MODELS, __LATENCY_MS and __CHUNKS are its settings).`,
   );
 }
+
+/** Settings of the shared Redis state, which act only with LLM_PROXY__REDIS__URL. */
+const REDIS_ONLY = ['LLM_PROXY__REDIS__PREFIX', 'LLM_PROXY__LIMITS__FAIL_MODE'] as const;
+
+/**
+ * A warning for each Redis-only setting set without LLM_PROXY__REDIS__URL: an operator who set the
+ * fail mode `closed` (or a prefix) and forgot the URL would otherwise believe it in force.
+ */
+export function redisUnusedSettingWarnings(env: Env): string[] {
+  if (env.LLM_PROXY__REDIS__URL?.trim()) return [];
+  return REDIS_ONLY.filter((name) => env[name]?.trim()).map(
+    (name) => `gophergate: ${name} has no effect without LLM_PROXY__REDIS__URL: it is a setting of the shared Redis state (limits are counted in this instance's memory).`,
+  );
+}

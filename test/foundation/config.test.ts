@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { ConfigError, loadConfig } from '../../src/config/config';
 import { parseDotenv, environmentWithDotenv, exportDotenv } from '../../src/config/dotenv';
-import { unknownSettingWarnings } from '../../src/config/unknown-settings';
+import { redisUnusedSettingWarnings, unknownSettingWarnings } from '../../src/config/unknown-settings';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,6 +90,8 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ OPENAI_API_KEY: 'sk-two words' })).toThrow(/^OPENAI_API_KEY must be printable ASCII/);
     expect(() => loadConfig({ LLM_PROXY__PROVIDERS__DEEPSEEK__API_KEY: 'sk-\u0000nul' })).toThrow(/^LLM_PROXY__PROVIDERS__DEEPSEEK__API_KEY must be printable ASCII/);
     expect(() => loadConfig({ GEMINI_API_KEY: '\u201csk-quoted\u201d' })).toThrow(/^GEMINI_API_KEY must be printable ASCII/);
+    // A blank namespaced key (a .env template's `LLM_PROXY__PROVIDERS__OPENAI__API_KEY=`) does not hide the plain one.
+    expect(loadConfig({ LLM_PROXY__PROVIDERS__OPENAI__API_KEY: '  ', OPENAI_API_KEY: 'sk-plain' }).providers.openai!.apiKey).toBe('sk-plain');
     // The message names the variable, never the key.
     expect(() => loadConfig({ OPENAI_API_KEY: 'sk-secret value' })).not.toThrow(/secret/);
   });
@@ -202,6 +204,19 @@ describe('Redis and limits settings', () => {
     expect(c.limits.failMode).toBe('closed');
     expect(() => loadConfig({ LLM_PROXY__REDIS__URL: 'http://x' })).toThrow(/LLM_PROXY__REDIS__URL/);
     expect(() => loadConfig({ LLM_PROXY__LIMITS__FAIL_MODE: 'maybe' })).toThrow(/LLM_PROXY__LIMITS__FAIL_MODE/);
+  });
+  test('the prefix is trimmed as every setting is (a .env line\'s trailing space kept it in every key); blank is refused', () => {
+    expect(loadConfig({ LLM_PROXY__REDIS__PREFIX: ' team-a: ' }).redis.prefix).toBe('team-a:');
+    expect(() => loadConfig({ LLM_PROXY__REDIS__PREFIX: '  ' })).toThrow(/LLM_PROXY__REDIS__PREFIX must not be empty/);
+  });
+  test('the prefix and the fail mode set without a Redis URL are each said to have no effect; with one, or unset, nothing', () => {
+    const unused = redisUnusedSettingWarnings({ LLM_PROXY__LIMITS__FAIL_MODE: 'closed', LLM_PROXY__REDIS__PREFIX: 'x:' });
+    expect(unused).toHaveLength(2);
+    expect(unused[0]).toContain('LLM_PROXY__REDIS__PREFIX has no effect without LLM_PROXY__REDIS__URL');
+    expect(unused[1]).toContain('LLM_PROXY__LIMITS__FAIL_MODE has no effect without LLM_PROXY__REDIS__URL');
+    expect(redisUnusedSettingWarnings({ LLM_PROXY__REDIS__URL: 'redis://127.0.0.1:6379', LLM_PROXY__LIMITS__FAIL_MODE: 'closed' })).toEqual([]);
+    expect(redisUnusedSettingWarnings({ LLM_PROXY__REDIS__URL: ' ', LLM_PROXY__LIMITS__FAIL_MODE: 'closed' })).toHaveLength(1);
+    expect(redisUnusedSettingWarnings({})).toEqual([]);
   });
 });
 
