@@ -227,6 +227,11 @@ export interface ChunkEnvelope {
 export interface ProviderAdapter {
   id: ProviderId;
   defaultBaseUrl: string;
+  /**
+   * It takes OpenAI's custom (freeform) tools and calls as they are (OpenAI); any other adapter's
+   * calls get them as functions of one string, `input` (shared/custom-tools.ts).
+   */
+  customTools?: 'native';
   /** It runs Kimi's builtin tools (`builtin_function`: Moonshot); any other adapter's calls refuse them first (shared/builtin-tools.ts). */
   builtinTools?: true;
   buildChatCall(

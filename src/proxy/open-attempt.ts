@@ -12,6 +12,9 @@ import { clampOutputTokens, outputLimitOf, withOutputCap, type OutputCap } from 
 import { firstToolCallOnly } from '../providers/shared/one-tool-call';
 import { effortWithinCap, thinkingCapOf } from '../providers/shared/capped-thinking';
 import { refuseBuiltinTools } from '../providers/shared/builtin-tools';
+import { customToolsAsFunctions } from '../providers/shared/custom-tools';
+import { customCallsInAnswer } from '../providers/shared/custom-tool-calls';
+import { customToolStream } from '../providers/shared/custom-tool-stream';
 
 export interface AttemptInput {
   ctx: AppContext;
@@ -85,8 +88,12 @@ export interface StreamAttempt {
  */
 export async function openAttempt(a: AttemptInput, target: RouteTarget, settings: ProviderSettings, relearned = false): Promise<JsonAttempt | StreamAttempt> {
   const { ctx, clock } = a;
-  const req = (a.bodyFor && a.bodyFor(target)) || a.req;
+  const asked = (a.bodyFor && a.bodyFor(target)) || a.req;
   const adapter = adapterFor(target.provider);
+  // Custom (freeform) tools and calls go as functions to an upstream without them; their calls come back custom.
+  const custom = adapter.customTools === 'native' ? null : customToolsAsFunctions(asked);
+  const req = custom?.req ?? asked;
+  const customNames = custom?.names.size ? custom.names : null;
   // Each target gets the output the client asked for, at most what its model writes (one 8K model in a group lowers only its own call).
   const limit = adapter.outputLimit ? adapter.outputLimit(req, outputLimitOf(target)) : outputLimitOf(target);
   // A small budget's cap at this target's prices: a Messages request's max_tokens is a ceiling it lowers.
@@ -124,11 +131,13 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
       up.dispose();
       // Calls past the first the client forbade (an upstream without the switch made them): the bytes changed.
       const cut = callCtx.oneToolCall === true && firstToolCallOnly(completion);
-      return { kind: 'json', completion, usage, billExtras, raw: verbatim && !cut ? bytes : null };
+      const customCalls = customNames !== null && customCallsInAnswer(completion, customNames);
+      return { kind: 'json', completion, usage, billExtras, raw: verbatim && !cut && !customCalls ? bytes : null };
     }
 
     tally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
-    const reader = inlineTransform(up.res.body!.getReader(), adapter.chatStream(callCtx, tally), up);
+    const chunks = adapter.chatStream(callCtx, tally);
+    const reader = inlineTransform(up.res.body!.getReader(), customNames ? customToolStream(chunks, customNames) : chunks, up);
     let first: ReadableStreamReadResult<Uint8Array>;
     try {
       first = await reader.read();

@@ -103,6 +103,8 @@ const chatAdapter = createOpenAICompatibleAdapter({
  */
 export const openaiAdapter: ProviderAdapter = {
   ...chatAdapter,
+  // Custom tools are OpenAI's own: its chat and Responses APIs take them (chat-to-responses-request.ts).
+  customTools: 'native',
   buildChatCall(req, ctx, settings, deps) {
     if (!callsResponses(ctx)) return chatAdapter.buildChatCall(req, ctx, settings, deps);
     return responsesCall(req, ctx, settings, deps, settings.baseUrl || PROVIDER_CATALOG.openai.defaultBaseUrl, fitForOpenAI);
