@@ -9,7 +9,7 @@ import { outputLogprobs, type OutputLogprob } from './map-logprobs';
 
 /**
  * A chat completion -> the finished `response` object: reasoning first, then the message, then
- * one `function_call` item per tool call (the order OpenAI's own models produce); text the model
+ * one `function_call` (or `custom_tool_call`) item per tool call (the order OpenAI's own models produce); text the model
  * wrote after a call comes after it where the adapter marked the runs. The reasoning text is the
  * item's `content`, and also its `summary` when the request asked for one.
  */
@@ -74,11 +74,16 @@ function messageItem(responseId: string, index: number, text: string | null | un
   return { type: 'message', id: outputItemId('msg', responseId, index), status: 'completed', role: 'assistant', content };
 }
 
-/** function_call items for calls `from` up to `to` (at most the calls there are); returns where it stopped. */
+/** function_call (custom_tool_call) items for calls `from` up to `to` (at most the calls there are); returns where it stopped. */
 function pushCalls(output: OutputItem[], calls: readonly ChatCompletionMessageToolCall[], from: number, to: number, responseId: string): number {
   const end = Math.min(to, calls.length);
   for (let i = from; i < end; i++) {
     const call = calls[i]!;
+    if (call.type === 'custom') {
+      const { name, input } = call.custom ?? {};
+      output.push({ type: 'custom_tool_call', id: outputItemId('ctc', responseId, output.length), call_id: call.id || newId('call'), name: name ?? '', input: input ?? '', status: 'completed' });
+      continue;
+    }
     if (call.type !== 'function') continue;
     output.push({
       type: 'function_call',

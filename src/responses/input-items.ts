@@ -45,6 +45,8 @@ function itemResource(item: ResponsesInputItem, seen: Set<string>): InputItemRes
       return { id: id ?? newId('msg'), type: 'message', role: item.role ?? 'user', status: 'completed', content: inputContent(item.content) };
     case 'function_call':
       return { ...item, id: id ?? newId('fc'), type, status: (item.status as string) ?? 'completed' };
+    case 'custom_tool_call':
+      return { ...item, id: id ?? `ctc_${newId('fc').slice(3)}`, type };
     case 'function_call_output':
       return {
         ...item, id: id ?? `fco_${newId('fc').slice(3)}`, type, status: (item.status as string) ?? 'completed',

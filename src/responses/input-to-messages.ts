@@ -4,6 +4,7 @@ import type {
   ChatCompletionAssistantMessageParam,
   ChatCompletionContentPart,
   ChatCompletionMessageParam,
+  ChatCompletionMessageToolCall,
 } from 'openai/resources/chat/completions';
 import { badRequest } from '../errors/api-error';
 import { markToolResultMedia } from '../providers/shared/tool-result-media';
@@ -13,7 +14,7 @@ import { decodeCompaction, summaryText } from './compaction-content';
 import { shownValue } from '../errors/shown-value';
 
 /**
- * Responses `input` -> chat messages. Consecutive `function_call` items (and an assistant
+ * Responses `input` -> chat messages. Consecutive `function_call` (and `custom_tool_call`) items (and an assistant
  * message directly before them) become one assistant message with `tool_calls`, because chat
  * providers expect every tool result to answer a tool call of the assistant turn before it. For
  * the same reason an assistant message right after such calls (models that write text after
@@ -51,7 +52,7 @@ export function inputToMessages(input: string | ResponsesInputItem[] | undefined
   };
   input.forEach((item, i) => {
     const type = item?.type ?? (item?.role ? 'message' : undefined);
-    if (type !== 'function_call_output') flushMedia();
+    if (type !== 'function_call_output' && type !== 'custom_tool_call_output') flushMedia();
     switch (type) {
       case 'message': {
         const m = messageItem(item, i);
@@ -68,11 +69,13 @@ export function inputToMessages(input: string | ResponsesInputItem[] | undefined
         break;
       }
       case 'function_call':
-        if (appendToolCall(out, item, i, reasoning, thinking)) sources?.push({ item: i, sameParts: false });
+      case 'custom_tool_call':
+        if (appendToolCall(out, toolCall(item, i), reasoning, thinking)) sources?.push({ item: i, sameParts: false });
         reasoning = null;
         thinking = null;
         break;
-      case 'function_call_output': {
+      case 'function_call_output':
+      case 'custom_tool_call_output': {
         reasoning = null;
         thinking = null;
         const result = toolOutput(item.output, i);
@@ -93,7 +96,7 @@ export function inputToMessages(input: string | ResponsesInputItem[] | undefined
         break;
       default:
         throw badRequest(
-          `Input item type '${shownValue(type)}' is not supported for this model (only message, function_call, function_call_output, reasoning and the gateway's own compaction items can be bridged).`,
+          `Input item type '${shownValue(type)}' is not supported for this model (only message, function_call, function_call_output, custom_tool_call, custom_tool_call_output, reasoning and the gateway's own compaction items can be bridged).`,
           `input[${i}]`,
           'unsupported_input_item',
         );
@@ -226,13 +229,17 @@ function partText(part: any, param: string): string {
   return part.text;
 }
 
+/** A function_call or custom_tool_call item as chat's call (a custom tool's input is its raw text). */
+function toolCall(item: ResponsesInputItem, i: number): ChatCompletionMessageToolCall {
+  const id = str(item.call_id, `input[${i}].call_id`);
+  const name = str(item.name, `input[${i}].name`);
+  if (item.type !== 'custom_tool_call') return { id, type: 'function', function: { name, arguments: callArguments(item.arguments, i) } };
+  if (item.input != null && typeof item.input !== 'string') throw badRequest(`'input[${i}].input' must be a string.`, `input[${i}].input`);
+  return { id, type: 'custom', custom: { name, input: (item.input as string | undefined) ?? '' } };
+}
+
 /** Adds the call to the assistant turn before it, or as a new one (then answers true). */
-function appendToolCall(out: ChatCompletionMessageParam[], item: ResponsesInputItem, i: number, reasoning: string | null, thinking: unknown[] | null = null): boolean {
-  const call = {
-    id: str(item.call_id, `input[${i}].call_id`),
-    type: 'function' as const,
-    function: { name: str(item.name, `input[${i}].name`), arguments: callArguments(item.arguments, i) },
-  };
+function appendToolCall(out: ChatCompletionMessageParam[], call: ChatCompletionMessageToolCall, reasoning: string | null, thinking: unknown[] | null = null): boolean {
   const last = out[out.length - 1];
   if (last?.role === 'assistant') {
     const a = last as ChatCompletionAssistantMessageParam;

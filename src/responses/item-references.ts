@@ -94,7 +94,7 @@ export async function loadResponseChain(prev: string, store: ResponseStore, clie
 /**
  * `input` without its replay of the conversation `previous_response_id` continues. A client that
  * sends items the conversation already holds (an item reference to an output of a response in
- * `chain`, or a function_call with the call_id, name and arguments of one in `history`) is sending
+ * `chain`, or a function_call (custom_tool_call) with the call_id, name and arguments (input) of one in `history`) is sending
  * the conversation again: the Vercel AI SDK does, with `previousResponseId` set for each step of a
  * tool loop. Sent on, the upstream would see every earlier turn twice, the tool calls repeated
  * without results between them (which chat upstreams refuse). So everything up to the last such
@@ -109,12 +109,16 @@ export function withoutReplay(
   const calls = new Set<string>();
   for (const m of history) {
     if (m.role !== 'assistant') continue;
-    for (const c of m.tool_calls ?? []) if (c.type === 'function') calls.add(JSON.stringify([c.id, c.function.name, c.function.arguments]));
+    for (const c of m.tool_calls ?? []) {
+      calls.add(JSON.stringify(c.type === 'custom' ? [c.id, c.custom.name, c.custom.input, 1] : [c.id, c.function.name, c.function.arguments]));
+    }
   }
   const replayed = (item: ResponsesInputItem) =>
     isReference(item)
       ? typeof item.id === 'string' && chain.has(responseOfItem(item.id) ?? '')
-      : item?.type === 'function_call' && calls.has(JSON.stringify([item.call_id, item.name, typeof item.arguments === 'string' ? item.arguments : '{}']));
+      : item?.type === 'function_call'
+        ? calls.has(JSON.stringify([item.call_id, item.name, typeof item.arguments === 'string' ? item.arguments : '{}']))
+        : item?.type === 'custom_tool_call' && calls.has(JSON.stringify([item.call_id, item.name, typeof item.input === 'string' ? item.input : '', 1]));
   const last = input.findLastIndex(replayed);
   return last < 0 ? input : input.slice(last + 1);
 }

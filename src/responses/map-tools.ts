@@ -1,17 +1,20 @@
-import type { ChatCompletionFunctionTool, ChatCompletionToolChoiceOption } from 'openai/resources/chat/completions';
+import type { ChatCompletionCustomTool, ChatCompletionFunctionTool, ChatCompletionTool, ChatCompletionToolChoiceOption } from 'openai/resources/chat/completions';
 import { badRequest } from '../errors/api-error';
 import type { ResponsesTool } from './responses-types';
 import { shownValue } from '../errors/shown-value';
 
 /**
- * Flat Responses function tools -> chat tools. Built-in tools (web_search, file_search,
- * code_interpreter, computer_use, image_generation, mcp, shell, …) run inside OpenAI's own
- * platform; a chat upstream cannot run them, so they are refused by name instead of dropped.
+ * Flat Responses function and custom tools -> chat tools (a custom one goes on as chat's custom
+ * tool: the chat pipeline gives it as a function to an upstream without them, providers/shared/custom-tools.ts).
+ * Built-in tools (web_search, file_search, code_interpreter, computer_use, image_generation, mcp,
+ * shell, …) run inside OpenAI's own platform; a chat upstream cannot run them, so they are refused
+ * by name instead of dropped.
  */
-export function mapTools(tools: ResponsesTool[] | undefined, provider: string): ChatCompletionFunctionTool[] | undefined {
+export function mapTools(tools: ResponsesTool[] | undefined, provider: string): ChatCompletionTool[] | undefined {
   if (tools === undefined || tools === null) return undefined;
   if (!Array.isArray(tools)) throw badRequest("'tools' must be an array.", 'tools');
   return tools.map((tool, i) => {
+    if (tool?.type === 'custom') return customTool(tool, i);
     if (tool?.type !== 'function') {
       throw badRequest(`${refusedTool(tool)} is not supported by provider '${provider}'; only function tools can be used with this model.`, `tools[${i}]`, 'unsupported_tool');
     }
@@ -33,16 +36,34 @@ export function mapTools(tools: ResponsesTool[] | undefined, provider: string): 
   });
 }
 
-/**
- * The tool refused, as its client knows it: a custom (freeform) tool by its name, as Codex CLI's
- * `apply_patch` is given to GPT-5 models (it is the client's own tool, not a built-in one, and an
- * agent's user has to know which of its tools the model cannot take); a built-in tool by its type.
- */
-function refusedTool(tool: ResponsesTool | undefined): string {
-  const name: unknown = tool?.name;
-  if (tool?.type === 'custom') return `The custom tool${typeof name === 'string' && name ? ` '${shownValue(name)}'` : ''} (a freeform tool, type 'custom')`;
-  return `The built-in tool '${shownValue(tool?.type)}'`;
+/** The built-in tool refused, by its type. */
+const refusedTool = (tool: ResponsesTool | undefined): string => `The built-in tool '${shownValue(tool?.type)}'`;
+
+/** A Responses custom tool (`{type, name, description, format}`, a grammar's syntax and definition flat) in chat's form. */
+function customTool(tool: ResponsesTool, i: number): ChatCompletionCustomTool {
+  if (typeof tool.name !== 'string' || !tool.name) throw badRequest(`'tools[${i}].name' is required.`, `tools[${i}].name`);
+  if (tool.description != null && typeof tool.description !== 'string') {
+    throw badRequest(`'tools[${i}].description' must be a string.`, `tools[${i}].description`);
+  }
+  const custom: ChatCompletionCustomTool['custom'] = { name: tool.name };
+  if (tool.description) custom.description = tool.description;
+  const format = tool.format as Record<string, unknown> | undefined | null;
+  if (format != null) {
+    if (!isJsonObject(format) || (format.type !== 'text' && format.type !== 'grammar')) {
+      throw badRequest(`Invalid value for 'tools[${i}].format.type': must be 'text' or 'grammar'.`, `tools[${i}].format.type`);
+    }
+    if (format.type === 'grammar' && ((format.syntax !== 'lark' && format.syntax !== 'regex') || typeof format.definition !== 'string')) {
+      throw badRequest("A grammar format needs 'syntax' ('lark' or 'regex') and 'definition' (a string).", `tools[${i}].format`);
+    }
+    custom.format = format.type === 'text'
+      ? { type: 'text' }
+      : { type: 'grammar', grammar: { syntax: format.syntax as 'lark' | 'regex', definition: format.definition as string } };
+  }
+  return { type: 'custom', custom };
 }
+
+/** A chat tool's name, a function's or a custom tool's. */
+export const chatToolName = (t: ChatCompletionTool): string => (t.type === 'custom' ? t.custom.name : t.function.name);
 
 /** A JSON object (a schema): not null, not an array. */
 export const isJsonObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -58,9 +79,12 @@ export function mapToolChoice(
   if (c?.type === 'function' && typeof c.name === 'string') {
     return { toolChoice: { type: 'function', function: { name: c.name } } };
   }
+  if (c?.type === 'custom' && typeof c.name === 'string') {
+    return { toolChoice: { type: 'custom', custom: { name: c.name } } };
+  }
   if (c?.type === 'allowed_tools' && Array.isArray(c.tools)) {
     // Chat upstreams other than OpenAI lack `allowed_tools`: send only the allowed tools instead.
-    const allowed = new Set(c.tools.filter((t) => t?.type === 'function' && t.name).map((t) => t.name!));
+    const allowed = new Set(c.tools.filter((t) => (t?.type === 'function' || t?.type === 'custom') && t.name).map((t) => t.name!));
     return { toolChoice: c.mode === 'required' ? 'required' : 'auto', allowed };
   }
   // Named only by a string it holds: String() of an arbitrary value can throw (`[{ toString: null }]`).

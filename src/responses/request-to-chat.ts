@@ -1,8 +1,8 @@
-import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { badRequest } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';
 import { inputToMessages, type MessageSource } from './input-to-messages';
-import { isJsonObject, mapToolChoice, mapTools } from './map-tools';
+import { chatToolName, isJsonObject, mapToolChoice, mapTools } from './map-tools';
 import type { ResponsesRequest } from './responses-types';
 import { shownValue } from '../errors/shown-value';
 import { checkInclude } from './includable';
@@ -37,8 +37,8 @@ function chatParamTranslator(
   messages: readonly ChatCompletionMessageParam[], lead: number, history: number, sources: MessageSource[], toolIndex: number[],
 ): BridgedRequest['paramOf'] {
   return (chatParam, sent) => {
-    // A function tool's field (its `function` wrapper is the chat form's); `allowed_tools` may have left some out.
-    const t = /^tools\[(\d+)\](?:\.function(?:\.(\w+))?)?/.exec(chatParam);
+    // A function or custom tool's field (its `function` or `custom` wrapper is the chat form's); `allowed_tools` may have left some out.
+    const t = /^tools\[(\d+)\](?:\.(?:function|custom)(?:\.(\w+))?)?/.exec(chatParam);
     if (t) return `tools[${toolIndex[Number(t[1])] ?? t[1]}]` + (t[2] ? `.${t[2]}` : '');
     const m = /^messages\[(\d+)\](?:\.content\[(\d+)\])?/.exec(chatParam);
     if (!m) {
@@ -98,7 +98,7 @@ export function responsesToChat(
   checkToolChoice(toolChoice, allowed, tools ?? []);
   let toolIndex = tools?.map((_, i) => i) ?? [];
   if (tools && allowed) {
-    toolIndex = toolIndex.filter((i) => allowed.has(tools![i]!.function.name));
+    toolIndex = toolIndex.filter((i) => allowed.has(chatToolName(tools![i]!)));
     tools = toolIndex.map((i) => tools![i]!);
   }
   if (tools?.length) {
@@ -151,11 +151,15 @@ function askLogprobs(req: ResponsesRequest, chat: Record<string, any>): string |
  * refuses it in its own words and another (the tools left out) answers with no call at all, which
  * an agent waiting for one cannot tell from a choice the model made.
  */
-function checkToolChoice(choice: ChatRequest['tool_choice'], allowed: Set<string> | undefined, tools: { function: { name: string } }[]): void {
-  const names = new Set(tools.map((t) => t.function.name));
-  const named = typeof choice === 'object' && choice && 'function' in choice ? [choice.function.name] : [...(allowed ?? [])];
+function checkToolChoice(choice: ChatRequest['tool_choice'], allowed: Set<string> | undefined, tools: ChatCompletionTool[]): void {
+  const names = new Set(tools.map(chatToolName));
+  const named = typeof choice === 'object' && choice && 'function' in choice ? [choice.function.name]
+    : typeof choice === 'object' && choice && 'custom' in choice ? [choice.custom.name] : [...(allowed ?? [])];
   const missing = named.find((name) => !names.has(name));
-  if (missing !== undefined) throw badRequest(`tool_choice names the function '${shownValue(missing)}', which is not in 'tools'.`, 'tool_choice');
+  if (missing !== undefined) {
+    const kind = typeof choice === 'object' && choice?.type === 'custom' ? 'custom tool' : 'function';
+    throw badRequest(`tool_choice names the ${kind} '${shownValue(missing)}', which is not in 'tools'.`, 'tool_choice');
+  }
   if ((choice === 'required' || allowed) && names.size === 0) {
     throw badRequest("tool_choice asks for a tool, but 'tools' has no function to call.", 'tool_choice');
   }

@@ -11,12 +11,12 @@ export function newId(prefix: 'resp' | 'msg' | 'fc' | 'rs' | 'call' | 'cmp'): st
  * the response's 48 hex digits, then the index (two or more hex digits). An `item_reference` to
  * it so leads back to the stored response that holds it (responseOfItem).
  */
-export function outputItemId(prefix: 'msg' | 'fc' | 'rs', responseId: string, outputIndex: number): string {
+export function outputItemId(prefix: 'msg' | 'fc' | 'ctc' | 'rs', responseId: string, outputIndex: number): string {
   return `${prefix}_${responseId.slice('resp_'.length)}${outputIndex.toString(16).padStart(2, '0')}`;
 }
 
 /** The response an outputItemId belongs to, or null for an id made otherwise. */
 export function responseOfItem(itemId: string): string | null {
-  const hex = /^(?:msg|fc|rs)_([0-9a-f]{48})[0-9a-f]{2,}$/.exec(itemId)?.[1];
+  const hex = /^(?:msg|fc|ctc|rs)_([0-9a-f]{48})[0-9a-f]{2,}$/.exec(itemId)?.[1];
   return hex ? `resp_${hex}` : null;
 }

@@ -77,6 +77,15 @@ export interface FunctionCallItem {
   arguments: string;
   status: ItemStatus;
 }
+/** A call of a custom (freeform) tool: its `input` is the model's raw text. */
+export interface CustomToolCallItem {
+  type: 'custom_tool_call';
+  id: string;
+  call_id: string;
+  name: string;
+  input: string;
+  status: ItemStatus;
+}
 export interface ReasoningItem {
   type: 'reasoning';
   id: string;
@@ -86,7 +95,7 @@ export interface ReasoningItem {
   /** Opaque state to give back next turn (here: Anthropic thinking blocks, see thinking-content.ts). */
   encrypted_content?: string;
 }
-export type OutputItem = MessageItem | FunctionCallItem | ReasoningItem;
+export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ReasoningItem;
 
 export interface ResponseUsage {
   input_tokens: number;

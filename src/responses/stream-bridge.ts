@@ -4,6 +4,7 @@ import { ChatToolCalls, wholeJson, type ChatToolCall } from '../providers/shared
 import { newId, outputItemId } from './response-ids';
 import { finalStatus, reasoningSummary, responseError, toResponseUsage, wantsReasoningSummary } from './response-skeleton';
 import type {
+  CustomToolCallItem,
   FunctionCallItem,
   ItemStatus,
   MessageItem,
@@ -31,11 +32,18 @@ interface OpenText {
   summarizing?: boolean;
 }
 
-/** A tool call of the turn and, once it started, its function_call item (`done` once that closed). */
+/**
+ * A tool call of the turn and, once it started, its function_call item (a custom call's
+ * custom_tool_call item, its input in `args`; `done` once that closed).
+ */
 interface Call extends ChatToolCall {
-  open?: { outputIndex: number; item: FunctionCallItem };
+  open?: { outputIndex: number; item: FunctionCallItem | CustomToolCallItem };
   done?: boolean;
+  custom?: boolean;
 }
+
+/** A call that can grow no more: a custom call's input is any text, so it closes when something else comes. */
+const whole = (call: Call): boolean => call.custom === true || wholeJson(call.args);
 
 /**
  * Turns chat completion chunks into the Responses event sequence, the way OpenAI's own models
@@ -47,7 +55,7 @@ interface Call extends ChatToolCall {
  * it has text).
  *
  * A function_call item closes (arguments.done, output_item.done) once its arguments are whole
- * JSON and something else comes (text, reasoning, the next call), so calls sent one after the
+ * JSON and something else comes (a custom_tool_call item, its input any text, once something else comes) (text, reasoning, the next call), so calls sent one after the
  * other stream in OpenAI's order. Some upstreams interleave the argument pieces of parallel calls:
  * a call whose arguments are not whole yet stays open alongside the next ones (each event names
  * its item and output_index) until they are, or the stream ends. Calls are told apart by id
@@ -145,7 +153,7 @@ export class ResponsesStreamBridge {
     this.closeText(events, itemStatus);
     // Cut off by the token limit: the last item, and a call whose arguments are no whole JSON, stopped
     // midway (a client must not run it); calls whose arguments were complete before had finished.
-    this.closeTools(events, (call, i) => (status !== 'completed' && (i === this.output.length - 1 || !wholeJson(call.args)) ? 'incomplete' : 'completed'));
+    this.closeTools(events, (call, i) => (status !== 'completed' && (i === this.output.length - 1 || !whole(call)) ? 'incomplete' : 'completed'));
     Object.assign(this.response, {
       status,
       incomplete_details,
@@ -188,20 +196,19 @@ export class ResponsesStreamBridge {
 
   private tool(tc: ChatCompletionChunk.Choice.Delta.ToolCall, events: ResponseEvent[]): void {
     const { call, fresh } = this.calls.of(tc);
-    const args = typeof tc?.function?.arguments === 'string' ? tc.function.arguments : '';
-    if (typeof tc?.function?.name === 'string') tallyText(this.delivered, tc.function.name);
+    if (fresh && tc?.type === 'custom') call.custom = true;
+    const piece = call.custom ? tc?.custom?.input : tc?.function?.arguments;
+    const args = typeof piece === 'string' ? piece : '';
+    const name = tc?.function?.name ?? tc?.custom?.name;
+    if (typeof name === 'string') tallyText(this.delivered, name);
     tallyText(this.delivered, args);
     this.closeText(events, 'completed');
     if (fresh) {
       this.closeTools(events, undefined, true);
-      const item: FunctionCallItem = {
-        type: 'function_call',
-        id: outputItemId('fc', this.response.id, this.output.length),
-        call_id: call.id ?? newId('call'),
-        name: call.name,
-        arguments: '',
-        status: 'in_progress',
-      };
+      const ids = { call_id: call.id ?? newId('call'), name: call.name };
+      const item: FunctionCallItem | CustomToolCallItem = call.custom
+        ? { type: 'custom_tool_call', id: outputItemId('ctc', this.response.id, this.output.length), ...ids, input: '', status: 'in_progress' }
+        : { type: 'function_call', id: outputItemId('fc', this.response.id, this.output.length), ...ids, arguments: '', status: 'in_progress' };
       call.open = { outputIndex: this.output.push(item) - 1, item };
       this.openCalls.push(call);
       events.push(this.ev('response.output_item.added', { output_index: call.open.outputIndex, item: { ...item } }));
@@ -209,10 +216,14 @@ export class ResponsesStreamBridge {
     // Its item closed once its arguments were whole JSON: nothing valid can follow them.
     if (call.done || !call.open || !args) return;
     call.args += args;
-    call.open.item.arguments = call.args;
-    events.push(
-      this.ev('response.function_call_arguments.delta', { item_id: call.open.item.id, output_index: call.open.outputIndex, delta: args }),
-    );
+    const { item, outputIndex } = call.open;
+    const at = { item_id: item.id, output_index: outputIndex, delta: args };
+    if (item.type === 'custom_tool_call') {
+      item.input = call.args;
+      return void events.push(this.ev('response.custom_tool_call_input.delta', at));
+    }
+    item.arguments = call.args;
+    events.push(this.ev('response.function_call_arguments.delta', at));
   }
 
   private ev(type: string, fields: Record<string, unknown>): ResponseEvent {
@@ -304,7 +315,7 @@ export class ResponsesStreamBridge {
    * are whole JSON), each with the status `statusOf` gives it (its call and output_index).
    */
   private closeTools(events: ResponseEvent[], statusOf: (call: Call, outputIndex: number) => ItemStatus = () => 'completed', wholeOnly = false): void {
-    const closing = wholeOnly ? this.openCalls.filter((c) => wholeJson(c.args)) : this.openCalls;
+    const closing = wholeOnly ? this.openCalls.filter(whole) : this.openCalls;
     if (!closing.length) return;
     this.openCalls = this.openCalls.filter((c) => !closing.includes(c));
     for (const call of closing) {
@@ -312,13 +323,11 @@ export class ResponsesStreamBridge {
       call.done = true;
       // A name that came after output_item.added is in the done events.
       Object.assign(item, { name: call.name, status: statusOf(call, outputIndex) });
+      const ids = { item_id: item.id, output_index: outputIndex };
       events.push(
-        this.ev('response.function_call_arguments.done', {
-          item_id: item.id,
-          output_index: outputIndex,
-          name: item.name,
-          arguments: item.arguments,
-        }),
+        item.type === 'custom_tool_call'
+          ? this.ev('response.custom_tool_call_input.done', { ...ids, input: item.input })
+          : this.ev('response.function_call_arguments.done', { ...ids, name: item.name, arguments: item.arguments }),
       );
       events.push(this.ev('response.output_item.done', { output_index: outputIndex, item: { ...item } }));
     }

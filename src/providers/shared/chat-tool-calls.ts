@@ -58,7 +58,7 @@ export class ChatToolCalls<C extends ChatToolCall> {
       this.count++;
     }
     this.last = call;
-    const name = tc?.function?.name;
+    const name = tc?.function?.name ?? tc?.custom?.name;
     if (!call.name && typeof name === 'string' && name) call.name = name;
     return { call, fresh };
   }
