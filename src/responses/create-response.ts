@@ -8,7 +8,7 @@ import type { EndpointAnswer } from '../proxy/endpoint-types';
 import type { ResponsesRequest } from './responses-types';
 import type { RouteTarget } from '../routing/types';
 import type { EarlierTries } from '../proxy/walk-targets';
-import { forwardedProvider, hasNativeResponses, refuseUnsupported } from './native-responses';
+import { bridgesCustomTools, forwardedProvider, hasNativeResponses, refuseUnsupported } from './native-responses';
 import { newRequestId } from '../proxy/request-id';
 
 export interface CreateResponseOptions extends ResponsesCaller {
@@ -46,6 +46,7 @@ export async function createResponse(ctx: AppContext, req: ResponsesRequest, opt
  * Whether the request goes to the first target's own Responses API: its provider has one, the
  * request continues no response the gateway bridged (`ours`), and any provider-held response it
  * continues is that provider's (another's goes to the bridge, whose historyOf says why it cannot).
+ * A custom tool that provider's API lacks (xAI's) sends the request to the bridge instead.
  * Throws the 400 `unsupported_tool` for a built-in tool that provider does not run, and
  * `unsupported_parameter` for `background: true` where it has no background mode (xAI).
  */
@@ -57,6 +58,8 @@ function goesNative(run: ResponsesRun, targets: readonly RouteTarget[]): boolean
   const prev = req.previous_response_id;
   const held = typeof prev === 'string' ? store.find(prev, clientId) : null;
   if (held?.forwarded && forwardedProvider(held) !== provider) return false;
+  // A custom tool xAI's Responses API lacks: its chat API takes it as a function (a response xAI holds stays with it, refused below).
+  if (!held?.forwarded && bridgesCustomTools(provider, req.tools)) return false;
   refuseUnsupported(req, provider);
   return true;
 }

@@ -75,6 +75,15 @@ function runsTool(provider: ProviderId, type: unknown): boolean {
 }
 
 /**
+ * Whether the request gives a custom (freeform) tool that the provider's own Responses API does
+ * not take (xAI's runs function tools and its own only): it goes through the bridge then, whose
+ * chat call gives it as a function (providers/shared/custom-tools.ts), rather than a 400.
+ */
+export function bridgesCustomTools(provider: ProviderId, tools: unknown): boolean {
+  return Array.isArray(tools) && !runsTool(provider, 'custom') && tools.some((t) => (t as { type?: unknown } | null)?.type === 'custom');
+}
+
+/**
  * Whether the provider takes the request's `background: true`: a bridged one does (the gateway runs
  * it), a native one unless its catalog says `responsesBackground: false` (xAI's Responses API
  * documents background mode as unsupported).
@@ -107,7 +116,8 @@ export function forwardedProvider(entry: { provider?: string | null }): Provider
 /** Whether the provider's own Responses API runs every built-in tool of the request (none named: yes). */
 function runsTools(provider: ProviderId, tools: unknown): boolean {
   if (!Array.isArray(tools)) return true;
-  const builtIn = tools.map((t) => (t as { type?: unknown } | null)?.type).filter((type) => type !== 'function');
+  // Custom tools go as functions to a provider without them (providers/shared/custom-tools.ts): every one takes them.
+  const builtIn = tools.map((t) => (t as { type?: unknown } | null)?.type).filter((type) => type !== 'function' && type !== 'custom');
   if (builtIn.length === 0) return true;
   if (!hasNativeResponses(provider)) return false;
   return builtIn.every((type) => runsTool(provider, type));

@@ -26,6 +26,7 @@ const INPUT_SCHEMA = { type: 'object', properties: { input: { type: 'string', de
 const anthropic = startFakeUpstream();
 const deepseek = startFakeUpstream();
 const openai = startFakeUpstream();
+const xai = startFakeUpstream();
 let gw: TestGateway;
 let client: OpenAI;
 useGateway(
@@ -33,12 +34,13 @@ useGateway(
     gw = g;
     client = g.openai();
   },
-  { env: { ...providerEnv('openai', `${openai.url}/v1`), ...providerEnv('anthropic', anthropic.url), ...providerEnv('deepseek', deepseek.url, { LLM_PROXY__PROVIDERS__DEEPSEEK__API_KEY: 'sk-test-deepseek' }) } },
+  { env: { ...providerEnv('openai', `${openai.url}/v1`), ...providerEnv('grok', `${xai.url}/v1`), ...providerEnv('anthropic', anthropic.url), ...providerEnv('deepseek', deepseek.url, { LLM_PROXY__PROVIDERS__DEEPSEEK__API_KEY: 'sk-test-deepseek' }) } },
 );
 afterAll(() => {
   anthropic.close();
   deepseek.close();
   openai.close();
+  xai.close();
 });
 beforeEach(() => {
   anthropic.requests.length = 0;
@@ -137,6 +139,18 @@ describe('Responses: a custom tool on a bridged model', () => {
     expect(sent.tool_choice).toBe('required');
     expect(data.output[0]).toMatchObject({ type: 'custom_tool_call', name: 'apply_patch', input: PATCH });
     expect((await gw.waitForRow(response)).status).toBe(200);
+  });
+
+  test("Grok, whose Responses API runs functions only: the request goes through the bridge, the tool to xAI's chat as a function", async () => {
+    const answer = fixtureJson('grok', 'tools.json');
+    answer.choices[0].message.tool_calls = [{ id: 'call_70416631', function: { name: 'apply_patch', arguments: JSON.stringify({ input: PATCH }) }, type: 'function' }];
+    xai.handler = () => Response.json(answer);
+    const { data, response } = await client.responses.create({ model: 'grok-4.3', input: 'Add hello.txt', tools: [applyPatch] }).withResponse();
+    const sent = xai.requests.at(-1)!;
+    expect(sent.path).toBe('/v1/chat/completions');
+    expect(sent.body.tools).toEqual([{ type: 'function', function: { name: 'apply_patch', description: expect.stringContaining('lark grammar'), parameters: INPUT_SCHEMA } }]);
+    expect(data.output).toEqual([expect.objectContaining({ type: 'custom_tool_call', call_id: 'call_70416631', name: 'apply_patch', input: PATCH })]);
+    expect(await gw.waitForRow(response)).toMatchObject({ status: 200, provider: 'grok' });
   });
 
   test('a model that sends its input as bare text, not JSON: the input is that text', async () => {
