@@ -137,6 +137,30 @@ test('stream with tools: the function_call item and its argument deltas become i
   expect(finish).toBe('tool_calls');
 });
 
+test("stream with a custom tool: gpt-5-codex's custom_tool_call streams as chat's custom call deltas (not dropped); the tool went up as it came", async () => {
+  const [created, ...rest] = textEvents('gpt-5-codex');
+  const completed = rest.at(-1);
+  const item = { id: 'ctc_68b2d4e6f8a0819db1c3e5a7b9d1f3a5', type: 'custom_tool_call', status: 'completed', call_id: 'call_Cx9Patch01', name: 'apply_patch', input: '*** Begin Patch\n*** End Patch' };
+  completed.response.output = [item];
+  const events = [
+    created,
+    { type: 'response.output_item.added', output_index: 0, item: { ...item, status: 'in_progress', input: '' }, sequence_number: 1 },
+    { type: 'response.custom_tool_call_input.delta', item_id: item.id, output_index: 0, delta: '*** Begin Patch\n', sequence_number: 2 },
+    { type: 'response.custom_tool_call_input.delta', item_id: item.id, output_index: 0, delta: '*** End Patch', sequence_number: 3 },
+    { type: 'response.custom_tool_call_input.done', item_id: item.id, output_index: 0, input: item.input, sequence_number: 4 },
+    { type: 'response.output_item.done', output_index: 0, item, sequence_number: 5 },
+    { ...completed, sequence_number: 6 },
+  ];
+  next = () => sse(events);
+  const tool = { type: 'custom' as const, custom: { name: 'apply_patch', description: 'Edits files.' } };
+  const stream = await client.chat.completions.create({ model: 'openai/gpt-5-codex', messages: [{ role: 'user', content: 'Patch it' }], tools: [tool], stream: true });
+  const deltas: any[] = [];
+  for await (const c of stream) deltas.push(...(c.choices[0]?.delta?.tool_calls ?? []));
+  expect(deltas[0]).toEqual({ index: 0, id: 'call_Cx9Patch01', type: 'custom', custom: { name: 'apply_patch', input: '' } });
+  expect(deltas.map((d) => d.custom.input).join('')).toBe(item.input);
+  expect(openai.requests.at(-1)!.body.tools).toEqual([{ type: 'custom', name: 'apply_patch', description: 'Edits files.' }]);
+});
+
 test('structured output: response_format json_schema goes as text.format; the answer is the JSON text', async () => {
   const schema = { type: 'object', properties: { answer: { type: 'number' } }, required: ['answer'], additionalProperties: false };
   next = (r) => {

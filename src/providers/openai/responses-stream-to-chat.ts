@@ -50,18 +50,21 @@ export function responsesStreamToChat(ctx: ChatCallContext, tally: StreamTally):
           }
           case 'response.output_item.added': {
             const item = e.item;
-            if (item?.type !== 'function_call') return;
+            if (item?.type !== 'function_call' && item?.type !== 'custom_tool_call') return;
             const index = calls.size;
             calls.set(String(item.id ?? `#${e.output_index}`), index).set(`#${e.output_index}`, index);
             tallyText(tally, item.name ?? '');
-            chunk({ tool_calls: [{ index, id: item.call_id, type: 'function', function: { name: item.name, arguments: '' } }] });
+            // A custom (freeform) tool's call streams as chat streams one: `custom: {name, input}`.
+            const call = item.type === 'custom_tool_call' ? { type: 'custom', custom: { name: item.name, input: '' } } : { type: 'function', function: { name: item.name, arguments: '' } };
+            chunk({ tool_calls: [{ index, id: item.call_id, ...call }] });
             return;
           }
-          case 'response.function_call_arguments.delta': {
+          case 'response.function_call_arguments.delta':
+          case 'response.custom_tool_call_input.delta': {
             const index = calls.get(String(e.item_id)) ?? calls.get(`#${e.output_index}`);
             if (index === undefined || typeof e.delta !== 'string' || !e.delta) return;
             tallyText(tally, e.delta);
-            chunk({ tool_calls: [{ index, function: { arguments: e.delta } }] });
+            chunk({ tool_calls: [{ index, ...(e.type === 'response.custom_tool_call_input.delta' ? { custom: { input: e.delta } } : { function: { arguments: e.delta } }) }] });
             return;
           }
           case 'response.completed':
