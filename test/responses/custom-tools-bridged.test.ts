@@ -27,6 +27,7 @@ const anthropic = startFakeUpstream();
 const deepseek = startFakeUpstream();
 const openai = startFakeUpstream();
 const xai = startFakeUpstream();
+const gemini = startFakeUpstream();
 let gw: TestGateway;
 let client: OpenAI;
 useGateway(
@@ -34,13 +35,14 @@ useGateway(
     gw = g;
     client = g.openai();
   },
-  { env: { ...providerEnv('openai', `${openai.url}/v1`), ...providerEnv('grok', `${xai.url}/v1`), ...providerEnv('anthropic', anthropic.url), ...providerEnv('deepseek', deepseek.url, { LLM_PROXY__PROVIDERS__DEEPSEEK__API_KEY: 'sk-test-deepseek' }) } },
+  { env: { ...providerEnv('openai', `${openai.url}/v1`), ...providerEnv('grok', `${xai.url}/v1`), ...providerEnv('gemini', gemini.url), ...providerEnv('anthropic', anthropic.url), ...providerEnv('deepseek', deepseek.url, { LLM_PROXY__PROVIDERS__DEEPSEEK__API_KEY: 'sk-test-deepseek' }) } },
 );
 afterAll(() => {
   anthropic.close();
   deepseek.close();
   openai.close();
   xai.close();
+  gemini.close();
 });
 beforeEach(() => {
   anthropic.requests.length = 0;
@@ -151,6 +153,22 @@ describe('Responses: a custom tool on a bridged model', () => {
     expect(sent.body.tools).toEqual([{ type: 'function', function: { name: 'apply_patch', description: expect.stringContaining('lark grammar'), parameters: INPUT_SCHEMA } }]);
     expect(data.output).toEqual([expect.objectContaining({ type: 'custom_tool_call', call_id: 'call_70416631', name: 'apply_patch', input: PATCH })]);
     expect(await gw.waitForRow(response)).toMatchObject({ status: 200, provider: 'grok' });
+  });
+
+  test("Gemini: the tool as a function declaration, its functionCall back a custom_tool_call; input_tokens counts the request", async () => {
+    const answer = fixtureJson('responses', 'gemini-function-call.json');
+    answer.candidates[0].content.parts = [{ functionCall: { name: 'apply_patch', args: { input: PATCH } } }];
+    gemini.handler = () => Response.json(answer);
+    const body = { model: 'gemini-2.5-flash', input: 'Add hello.txt', tools: [applyPatch] };
+    const { data, response } = await client.responses.create(body).withResponse();
+    const sent = gemini.requests.at(-1)!.body;
+    expect(sent.tools[0].functionDeclarations[0]).toMatchObject({ name: 'apply_patch', description: expect.stringContaining('lark grammar') });
+    expect(data.output).toEqual([expect.objectContaining({ type: 'custom_tool_call', name: 'apply_patch', input: PATCH })]);
+    expect((await gw.waitForRow(response)).provider).toBe('gemini');
+    const count = await gw.fetch('/v1/responses/input_tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(count.status).toBe(200);
+    expect((await count.json()).input_tokens).toBeGreaterThan(10);
+    expect((await gw.waitForRow(count)).status).toBe(200);
   });
 
   test('a model that sends its input as bare text, not JSON: the input is that text', async () => {
