@@ -275,4 +275,21 @@ describe('chat completions: a custom tool on a bridged model', () => {
     expect(data.choices[0]!.message.tool_calls).toEqual(answer.choices[0]!.message.tool_calls as any);
     expect((await gw.waitForRow(response)).provider).toBe('openai');
   });
+
+  test("a malformed custom tool, or a function named like one, is OpenAI's 400 naming the field, before any call; one row each", async () => {
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['/v1/chat/completions', { model: CLAUDE, messages: [{ role: 'user', content: 'Hi' }], tools: [{ type: 'custom', custom: { description: 'no name' } }] }, 'tools[0].custom.name'],
+      ['/v1/chat/completions', { model: 'deepseek-chat', messages: [{ role: 'user', content: 'Hi' }], tools: [{ type: 'custom', custom: { name: 'p', format: { type: 'grammar', grammar: { syntax: 'ebnf', definition: 'x' } } } }] }, 'tools[0].custom.format'],
+      ['/v1/chat/completions', { model: 'deepseek-chat', messages: [{ role: 'user', content: 'Hi' }], tools: [chatTool, { type: 'function', function: { name: 'apply_patch' } }] }, 'tools[1].function.name'],
+      ['/v1/responses', { model: CLAUDE, input: 'Hi', tools: [{ type: 'custom', name: 'p', format: { type: 'grammar', syntax: 'lark' } }] }, 'tools[0].format'],
+    ];
+    const calls = anthropic.requests.length + deepseek.requests.length;
+    for (const [path, body, param] of cases) {
+      const res = await gw.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(res.status).toBe(400);
+      expect((await res.json()).error).toMatchObject({ type: 'invalid_request_error', param });
+      expect((await gw.waitForRow(res)).status).toBe(400);
+    }
+    expect(anthropic.requests.length + deepseek.requests.length).toBe(calls);
+  });
 });
