@@ -107,6 +107,12 @@ export async function updateModel(deps: AdminDeps, id: string, patch: ModelPatch
   if (patch.cache_write_price !== undefined) set.cacheWritePrice = patch.cache_write_price;
   if (patch.context_window !== undefined) set.contextWindow = patch.context_window;
   copyNullableColumns(patch, set);
+  // Nothing to change (`{}`): the row as it is, its updated_at kept (a script's empty PATCH said it changed).
+  if (Object.keys(set).length === 1) {
+    const [row] = await deps.db.select().from(models).where(eq(models.id, id));
+    if (!row) throw notFound(`No model '${id}' in the models table.`, 'model_not_found', 'id');
+    return view(row);
+  }
   // An admin's flat price is the price all day: a changed token price ends the time-of-day windows
   // (a form sending the prices it showed, unchanged, keeps them).
   const [before] = await deps.db.select({ id: models.id, ...windowPriceColumns, windows: models.timeOfDayPrices }).from(models).where(eq(models.id, id));

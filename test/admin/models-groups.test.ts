@@ -23,6 +23,16 @@ describe('models', () => {
     expect(new Set(all.map((m) => m.provider)).size).toBeGreaterThan(3);
   });
 
+  test('an empty PATCH changes nothing: the model as it is, its updated_at kept; an unknown id is still a 404', async () => {
+    const before = await json(await api(gw, 'GET', '/api/models/gpt-4o-mini', { as: admin }));
+    await Bun.sleep(5);
+    const r = await api(gw, 'PATCH', '/api/models/gpt-4o-mini', { as: admin, body: {} });
+    expect(r.status).toBe(200);
+    expect(await json(r)).toEqual(before);
+    expect(await json(await api(gw, 'GET', '/api/models/gpt-4o-mini', { as: admin }))).toEqual(before);
+    expect((await api(gw, 'PATCH', '/api/models/no-such-model-x', { as: admin, body: {} })).status).toBe(404);
+  });
+
   test('list with a provider filter, read one, change prices and enabled; the snapshot follows at once', async () => {
     const list = (await json(await api(gw, 'GET', '/api/models?provider=openai', { as: admin }))).data as any[];
     expect(list.length).toBeGreaterThan(3);
