@@ -14,6 +14,7 @@ import { promptOf } from './passthrough-response';
 import type { ResponsesCaller } from './responses-answer';
 import type { ResponsesRequest } from './responses-types';
 import { goesToOpenAI, refuseHeldElsewhere, routeContinued } from './route-continued';
+import { truncateToWindow } from './truncate-input';
 
 const PATH = '/responses/compact';
 
@@ -86,8 +87,13 @@ function compactionOf(json: any, text: string): { json: any; text: string } {
  * chat run, whose row is the request's (endpoint `responses`, its usage and cost); the answer
  * holds the user's messages of the conversation and the summary as a compaction item.
  */
-async function compactBridged(ctx: AppContext, { chat, conversation }: BridgedRun, decision: RouteDecision, opts: ResponsesCaller & { requestId: string }): Promise<Answer> {
-  const r = await runChatCompletion(ctx, summaryRequest(chat), {
+async function compactBridged(ctx: AppContext, { req, chat, conversation }: BridgedRun, decision: RouteDecision, opts: ResponsesCaller & { requestId: string }): Promise<Answer> {
+  // A conversation past the model's window (what a compaction is for) loses its oldest turns rather
+  // than failing on the provider's context-length error: as `truncation: "auto"` does (truncate-input.ts),
+  // the instructions and the summary prompt kept.
+  const asked = summaryRequest(chat);
+  asked.messages = await truncateToWindow(asked.messages, { targets: decision.targets, hasInstructions: typeof req.instructions === 'string', maxOutputTokens: req.max_output_tokens });
+  const r = await runChatCompletion(ctx, asked, {
     clientId: opts.clientId, teamId: opts.teamId, signal: opts.signal, dropClient: opts.dropClient, endpoint: 'responses', requestId: opts.requestId,
     clock: opts.clock, decision, clientHeaders: opts.clientHeaders, outputCap: opts.outputCap,
   });

@@ -13,6 +13,7 @@ import { fixtureJson, fixtureText, jsonResponse, startFakeUpstream, type Recorde
 import { apiError, providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 import { limitedClient } from '../limits/limits-helpers';
 import { openaiSchemaErrors } from '../helpers/openai-schema';
+import { ADMIN_PASSWORD, api, login } from '../helpers/admin-harness';
 
 const COUNT = fixtureJson('responses', 'openai-input-tokens.json');
 const COMPACTED = fixtureText('responses', 'openai-compact.json');
@@ -148,6 +149,29 @@ describe('POST /v1/responses/compact', () => {
     expect(sent.tools.map((t: any) => t.function.name)).toEqual(['get_weather']);
     const row = await gw.waitForRow(response);
     expect(row).toMatchObject({ endpoint: 'responses', status: 200, provider: 'deepseek', promptTokens: 24, completionTokens: 58 });
+  });
+
+  test("a conversation past the model's window: its oldest turns go from the summary request (instructions and the prompt kept), not a context-length error; every user message is kept", async () => {
+    const admin = await login(gw, 'admin', ADMIN_PASSWORD);
+    expect((await api(gw, 'PATCH', '/api/models/deepseek-chat', { as: admin, body: { context_window: 450 } })).status).toBe(200);
+    try {
+      const long = (word: string) => `${word} `.repeat(200).trim();
+      const input = [
+        { role: 'user' as const, content: long('alpha') },
+        { role: 'assistant' as const, content: long('beta') },
+        { role: 'user' as const, content: 'What is left?' },
+      ];
+      const data = await client.responses.compact({ model: 'deepseek-chat', input, instructions: 'Be brief.' });
+      const sent = deepseek.requests[0]!.body.messages.filter((m: any) => m.content !== 'Always respond in English.');
+      expect(sent[0]).toEqual({ role: 'system', content: 'Be brief.' });
+      expect(sent.some((m: any) => m.content === long('alpha'))).toBe(false);
+      expect(sent.at(-2)).toEqual({ role: 'user', content: 'What is left?' });
+      expect(sent.at(-1).content).toContain('Compact the conversation above');
+      // The user's own messages are kept whole in the compaction (as OpenAI keeps them).
+      expect(data.output.filter((o: any) => o.type === 'message').map((o: any) => o.content[0].text)).toEqual([long('alpha'), 'What is left?']);
+    } finally {
+      expect((await api(gw, 'PATCH', '/api/models/deepseek-chat', { as: admin, body: { context_window: null } })).status).toBe(200);
+    }
   });
 
   test('the compaction sent back as input is the summary: as a user turn for a bridged model, as a message item for OpenAI', async () => {
