@@ -97,12 +97,14 @@ export function responseError(err: unknown): NonNullable<ResponseObject['error']
 
 /**
  * finish_reason -> the response's final status. A turn Anthropic paused (`stop_reason: "pause_turn"`
- * beside `length`: its server tools at work) is `incomplete` with no reason: OpenAI's two would each
- * send the client the wrong way (max_output_tokens to raise a cap that was not hit, content_filter to
- * give up), while the turn only needs continuing.
+ * beside `length`: its server tools at work) is `incomplete` with the reason `pause_turn`: OpenAI's two
+ * would each send the client the wrong way (max_output_tokens to raise a cap that was not hit,
+ * content_filter to give up), while the turn only needs continuing. Not an empty object: the Vercel AI
+ * SDK reads `incomplete_details` as `{ reason: string } | null` and fails the whole response on `{}`;
+ * a reason it does not know it reports as finishReason `other`, the raw reason beside it.
  */
 export function finalStatus(finishReason: string | null | undefined, stopReason?: unknown): Pick<ResponseObject, 'status' | 'incomplete_details'> {
-  if (finishReason === 'length') return { status: 'incomplete', incomplete_details: stopReason === 'pause_turn' ? {} : { reason: 'max_output_tokens' } };
+  if (finishReason === 'length') return { status: 'incomplete', incomplete_details: { reason: stopReason === 'pause_turn' ? 'pause_turn' : 'max_output_tokens' } };
   if (finishReason === 'content_filter') return { status: 'incomplete', incomplete_details: { reason: 'content_filter' } };
   return { status: 'completed', incomplete_details: null };
 }

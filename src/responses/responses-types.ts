@@ -116,7 +116,8 @@ export interface ResponseObject {
   status: ResponseStatus;
   completed_at: number | null;
   error: { code: string; message: string } | null;
-  incomplete_details: { reason?: 'max_output_tokens' | 'content_filter' } | null;
+  /** `pause_turn`: a bridged Claude turn Anthropic paused (response-skeleton.ts finalStatus); not one of OpenAI's. */
+  incomplete_details: { reason?: 'max_output_tokens' | 'content_filter' | 'pause_turn' } | null;
   instructions: string | null;
   max_output_tokens: number | null;
   model: string;

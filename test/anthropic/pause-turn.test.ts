@@ -2,8 +2,9 @@
  * Anthropic's `stop_reason: "pause_turn"`: it paused a long turn while its server tools (web search)
  * were at work; the answer is not complete. OpenAI's finish_reason has no "paused": chat clients
  * get `length` (not `stop`, which an agent loop takes for a finished turn) with `stop_reason:
- * "pause_turn"` beside it, /v1/responses clients `incomplete` with no reason (OpenAI's two,
- * max_output_tokens and content_filter, would each send the client the wrong way). Replays Anthropic's wire shape (server_tool_use and web_search_tool_result blocks).
+ * "pause_turn"` beside it, /v1/responses clients `incomplete` with the reason `pause_turn` (OpenAI's two,
+ * max_output_tokens and content_filter, would each send the client the wrong way; no reason at all,
+ * `{}`, fails the Vercel AI SDK's schema: test/sdk/ai-sdk-claude-paused-turn.test.ts). Replays Anthropic's wire shape (server_tool_use and web_search_tool_result blocks).
  * Anthropic's other endings that OpenAI's APIs name differently (`refusal`, `model_context_window_exceeded`) are here too.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
@@ -54,20 +55,22 @@ test('responses: a paused turn is an incomplete response, not a completed one', 
   const r = await client.responses.create({ model: ask.model, input: ask.messages[0]!.content });
   expect(r.status).toBe('incomplete');
   // Not max_output_tokens: raising the cap would not help; the client continues the turn.
-  expect(r.incomplete_details).toEqual({});
+  expect(r.incomplete_details).toEqual({ reason: 'pause_turn' as any });
   expect(r.output_text).toBe("I'll search for the latest figures.");
-  expect(openaiSchemaErrors('Response', r)).toEqual([]);
+  // OpenAI's schema knows two reasons: the third is all it finds (and, for that, incomplete_details not null).
+  expect(openaiSchemaErrors('Response', r).filter((e) => !e.startsWith('$/incomplete_details'))).toEqual([]);
+  expect(openaiSchemaErrors('Response', r)[0]).toStartWith('$/incomplete_details/reason: must be equal to one of the allowed values');
   // What is stored reads back the same.
-  expect((await client.responses.retrieve(r.id)).incomplete_details).toEqual({});
+  expect((await client.responses.retrieve(r.id)).incomplete_details).toEqual({ reason: 'pause_turn' as any });
 });
 
-test('responses stream: response.incomplete with no reason, through the SDK', async () => {
+test('responses stream: response.incomplete with the reason pause_turn, through the SDK', async () => {
   fake.handler = sse('pause-turn.sse');
   const stream = await client.responses.create({ model: ask.model, input: ask.messages[0]!.content, stream: true });
   let final: any;
   for await (const e of stream) if (e.type === 'response.incomplete') final = e.response;
   expect(final.status).toBe('incomplete');
-  expect(final.incomplete_details).toEqual({});
+  expect(final.incomplete_details).toEqual({ reason: 'pause_turn' });
   expect(final.output_text ?? final.output[0].content[0].text).toBe("I'll search for the latest figures.");
 });
 

@@ -1,0 +1,39 @@
+/**
+ * Anthropic's `stop_reason: "pause_turn"` (a long turn paused while its server tools work) through
+ * /v1/responses to the Vercel AI SDK's Responses model. The SDK reads `incomplete_details` as
+ * `{ reason: string } | null`: an empty object fails its schema, so generateText threw a type
+ * validation error and streamText ended with an error part, the text already sent lost. The
+ * reason comes as `pause_turn`: the SDK says finishReason `other` (not `stop`, which an agent
+ * loop takes for a finished turn) with rawFinishReason `pause_turn`, and keeps the text.
+ */
+import { afterAll, expect, test } from 'bun:test';
+import { createOpenAI } from '@ai-sdk/openai';
+import { generateText, streamText } from 'ai';
+import { startFakeUpstream } from '../helpers/fake-upstream';
+import { useGateway, type TestGateway } from '../helpers/start-gateway';
+import { json, sse } from '../anthropic/fake-anthropic';
+
+const anthropic = startFakeUpstream();
+let gw: TestGateway;
+useGateway((g) => void (gw = g), { env: { ANTHROPIC_API_KEY: 'sk-ant-test-0123456789', LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropic.url } });
+afterAll(() => anthropic.close());
+
+const model = () => createOpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.clientKey }).responses('claude-sonnet-4-5');
+const idOf = (headers: Record<string, string | undefined> | undefined) => headers?.['x-request-id'] ?? 'no x-request-id';
+const TEXT = "I'll search for the latest figures.";
+
+test('generateText: the paused turn is finishReason other, raw pause_turn, its text kept; one 200 row', async () => {
+  anthropic.handler = json('pause-turn.json');
+  const r = await generateText({ model: model(), prompt: 'How much solar was added in 2025?', maxRetries: 0 });
+  expect([r.finishReason, r.rawFinishReason, r.text]).toEqual(['other', 'pause_turn', TEXT]);
+  expect(await gw.waitForRow(idOf(r.response.headers))).toMatchObject({ endpoint: 'responses', status: 200 });
+});
+
+test('streamText: the same from response.incomplete, no error part', async () => {
+  anthropic.handler = sse('pause-turn.sse');
+  const r = streamText({ model: model(), prompt: 'How much solar was added in 2025?', maxRetries: 0, onError: () => {} });
+  const parts: any[] = await Array.fromAsync(r.fullStream);
+  expect(parts.filter((p) => p.type === 'error').map((p) => String(p.error?.message ?? p.error))).toEqual([]);
+  expect([await r.finishReason, await r.rawFinishReason, await r.text]).toEqual(['other', 'pause_turn', TEXT]);
+  expect(await gw.waitForRow(idOf((await r.response).headers))).toMatchObject({ endpoint: 'responses', stream: true, status: 200 });
+});
