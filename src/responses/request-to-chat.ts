@@ -111,6 +111,8 @@ export function responsesToChat(
   if (typeof req.temperature === 'number') chat.temperature = req.temperature;
   if (typeof req.top_p === 'number') chat.top_p = req.top_p;
   if (typeof req.user === 'string') chat.user = req.user;
+  // Chat's field too (Anthropic's metadata.user_id when `user` is unset: anthropic-request.ts).
+  if (typeof req.safety_identifier === 'string') chat.safety_identifier = req.safety_identifier;
   const logprobsFrom = askLogprobs(req, chat);
   const effort = req.reasoning?.effort;
   if (typeof effort === 'string') chat.reasoning_effort = effort as ChatRequest['reasoning_effort'];

@@ -1,4 +1,7 @@
 /**
+ * The Vercel AI SDK's Responses model on Claude (bridged through chat), where the bridge lost
+ * something the SDK sends or reads.
+ *
  * Anthropic's `stop_reason: "pause_turn"` (a long turn paused while its server tools work) through
  * /v1/responses to the Vercel AI SDK's Responses model. The SDK reads `incomplete_details` as
  * `{ reason: string } | null`: an empty object fails its schema, so generateText threw a type
@@ -36,4 +39,11 @@ test('streamText: the same from response.incomplete, no error part', async () =>
   expect(parts.filter((p) => p.type === 'error').map((p) => String(p.error?.message ?? p.error))).toEqual([]);
   expect([await r.finishReason, await r.rawFinishReason, await r.text]).toEqual(['other', 'pause_turn', TEXT]);
   expect(await gw.waitForRow(idOf((await r.response).headers))).toMatchObject({ endpoint: 'responses', stream: true, status: 200 });
+});
+
+test("providerOptions.openai.safetyIdentifier reaches Anthropic as metadata.user_id, as it does through chat", async () => {
+  anthropic.handler = json('text.json');
+  const r = await generateText({ model: model(), prompt: 'Hi', maxRetries: 0, providerOptions: { openai: { safetyIdentifier: 'user-7f3a' } } });
+  expect(anthropic.last().body.metadata).toEqual({ user_id: 'user-7f3a' });
+  expect(r.text).toBe('2 + 2 = 4.');
 });
