@@ -110,15 +110,29 @@ export function withoutReplay(
   for (const m of history) {
     if (m.role !== 'assistant') continue;
     for (const c of m.tool_calls ?? []) {
-      calls.add(JSON.stringify(c.type === 'custom' ? [c.id, c.custom.name, c.custom.input, 1] : [c.id, c.function.name, c.function.arguments]));
+      calls.add(JSON.stringify(c.type === 'custom' ? [c.id, c.custom.name, c.custom.input, 1] : [c.id, c.function.name, sameJson(c.function.arguments)]));
     }
   }
   const replayed = (item: ResponsesInputItem) =>
     isReference(item)
       ? typeof item.id === 'string' && chain.has(responseOfItem(item.id) ?? '')
       : item?.type === 'function_call'
-        ? calls.has(JSON.stringify([item.call_id, item.name, typeof item.arguments === 'string' ? item.arguments : '{}']))
+        ? calls.has(JSON.stringify([item.call_id, item.name, sameJson(typeof item.arguments === 'string' ? item.arguments : '{}')]))
         : item?.type === 'custom_tool_call' && calls.has(JSON.stringify([item.call_id, item.name, typeof item.input === 'string' ? item.input : '', 1]));
   const last = input.findLastIndex(replayed);
   return last < 0 ? input : input.slice(last + 1);
+}
+
+/**
+ * Function arguments as the same JSON text whatever their spacing: the SDK sends back the arguments
+ * it parsed, serialised again (`{"city":"Paris"}`), while the stored call has them as the upstream
+ * streamed them (Claude: `{"city": "Paris"}`). Text that is not JSON stays as it is.
+ */
+function sameJson(args: unknown): unknown {
+  if (typeof args !== 'string') return args;
+  try {
+    return JSON.stringify(JSON.parse(args));
+  } catch {
+    return args;
+  }
 }

@@ -11,10 +11,10 @@
  */
 import { afterAll, expect, test } from 'bun:test';
 import { createOpenAI } from '@ai-sdk/openai';
-import { generateText, streamText } from 'ai';
+import { generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai';
 import { startFakeUpstream } from '../helpers/fake-upstream';
 import { useGateway, type TestGateway } from '../helpers/start-gateway';
-import { json, sse } from '../anthropic/fake-anthropic';
+import { anthropicSse, json, sse } from '../anthropic/fake-anthropic';
 
 const anthropic = startFakeUpstream();
 let gw: TestGateway;
@@ -46,4 +46,30 @@ test("providerOptions.openai.safetyIdentifier reaches Anthropic as metadata.user
   const r = await generateText({ model: model(), prompt: 'Hi', maxRetries: 0, providerOptions: { openai: { safetyIdentifier: 'user-7f3a' } } });
   expect(anthropic.last().body.metadata).toEqual({ user_id: 'user-7f3a' });
   expect(r.text).toBe('2 + 2 = 4.');
+});
+
+const weather = tool({
+  description: 'Current weather for a city',
+  inputSchema: jsonSchema<{ city: string; unit?: string }>({ type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string' } }, required: ['city'] }),
+  execute: async ({ city }) => ({ city, sky: 'sunny' }),
+});
+
+/**
+ * With previousResponseId set for each step, the SDK sends the conversation again, its function_call
+ * with the arguments as it re-serialised them (`{"city":"Paris","unit":"c"}`). Claude streams them
+ * as it writes them (`{"city": "Paris", "unit": "c"}`): compared as text, the call was not known for
+ * one the stored conversation holds, so Anthropic got it twice in the assistant turn (a duplicate
+ * tool_use id, which it refuses) with one tool_result.
+ */
+test('streamText tool loop with previousResponseId: the call streamed with spaces goes up once', async () => {
+  let n = 0;
+  anthropic.handler = () => (n++ === 0 ? anthropicSse('thinking-tool.sse') : anthropicSse('text.sse'));
+  const r = streamText({
+    model: model(), prompt: 'Weather in Paris?', tools: { get_weather: weather }, stopWhen: stepCountIs(3), maxRetries: 0, onError: () => {},
+    prepareStep: ({ steps }) => (steps.length ? { providerOptions: { openai: { previousResponseId: steps.at(-1)!.providerMetadata!.openai!.responseId as string } } } : {}),
+  });
+  expect(await r.text).toBe('Once upon a time.');
+  const [, assistant, results] = anthropic.last().body.messages;
+  expect(assistant.content.filter((b: any) => b.type === 'tool_use').map((b: any) => [b.id, b.input])).toEqual([['toolu_01T1x1fJ34qAmk2tNTrN7Up6', { city: 'Paris', unit: 'c' }]]);
+  expect(results.content.map((b: any) => [b.type, b.tool_use_id])).toEqual([['tool_result', 'toolu_01T1x1fJ34qAmk2tNTrN7Up6']]);
 });
