@@ -1,4 +1,4 @@
-import type { ReasoningItem, ResponseObject, ResponseUsage, ResponsesRequest } from './responses-types';
+import type { ReasoningItem, ResponseObject, ResponseUsage, ResponsesRequest, ResponsesTool } from './responses-types';
 
 /**
  * The `response` object before any output: the request's settings echoed back the way OpenAI
@@ -25,13 +25,7 @@ export function responseSkeleton(req: ResponsesRequest, id: string, model: strin
     // OpenAI always echoes verbosity, its default `medium` when not sent.
     text: { format: req.text?.format ?? { type: 'text' }, verbosity: req.text?.verbosity ?? 'medium' },
     tool_choice: req.tool_choice ?? 'auto',
-    tools: (req.tools ?? []).map((t) => ({
-      type: 'function',
-      name: t.name,
-      description: t.description ?? null,
-      parameters: t.parameters ?? null,
-      strict: t.strict ?? true,
-    })),
+    tools: (req.tools ?? []).map(echoedTool),
     top_p: typeof req.top_p === 'number' ? req.top_p : 1,
     truncation: req.truncation === 'auto' ? 'auto' : 'disabled',
     usage: null,
@@ -43,6 +37,18 @@ export function responseSkeleton(req: ResponsesRequest, id: string, model: strin
     ...(typeof req.safety_identifier === 'string' ? { safety_identifier: req.safety_identifier } : {}),
     ...(typeof req.prompt_cache_key === 'string' ? { prompt_cache_key: req.prompt_cache_key } : {}),
   };
+}
+
+/**
+ * A tool as OpenAI echoes it: a function with its defaults filled in, a custom (freeform) tool as a
+ * custom tool with its format (Codex CLI's `apply_patch`; echoed as a function it read as one
+ * without parameters). The bridge takes no other kind.
+ */
+function echoedTool(t: ResponsesTool): Record<string, unknown> {
+  if (t.type === 'custom') {
+    return { type: 'custom', name: t.name, ...(typeof t.description === 'string' ? { description: t.description } : {}), format: t.format ?? { type: 'text' } };
+  }
+  return { type: 'function', name: t.name, description: t.description ?? null, parameters: t.parameters ?? null, strict: t.strict ?? true };
 }
 
 /**

@@ -65,6 +65,11 @@ describe('Responses: a custom tool on a bridged model', () => {
     const call = data.output[1] as OpenAI.Responses.ResponseCustomToolCall;
     expect(call).toMatchObject({ type: 'custom_tool_call', call_id: 'toolu_01AbCdEfGhPatch0000000001', name: 'apply_patch', input: PATCH, status: 'completed' });
     expect(call.id).toStartWith('ctc_');
+    // The tools echoed as they were sent: the custom tool as OpenAI echoes it, not as a function without parameters.
+    expect(data.tools).toEqual([
+      { type: 'function', name: 'shell', description: null, parameters: shell.parameters, strict: false },
+      { type: 'custom', name: 'apply_patch', description: 'Edits files with a patch.', format: applyPatch.format },
+    ]);
     expect(schemaErrors('Response', data)).toEqual([]);
     expect(await gw.waitForRow(response)).toMatchObject({ endpoint: 'responses', status: 200, provider: 'anthropic', promptTokens: 612, completionTokens: 71 });
   });
@@ -85,6 +90,7 @@ describe('Responses: a custom tool on a bridged model', () => {
     expect(custom[2]).toMatchObject({ item_id: custom[0].item.id, output_index: 1, input: PATCH });
     expect(custom[3].item).toMatchObject({ type: 'custom_tool_call', input: PATCH, status: 'completed' });
     expect(events.at(-1).response.output.map((o: any) => o.type)).toEqual(['message', 'custom_tool_call']);
+    expect(events.at(-1).response.tools).toEqual([{ type: 'custom', name: 'note', description: 'Writes a note.', format: { type: 'text' } }, applyPatch]);
     // The text format's tool: its description as it was, no grammar.
     expect(anthropic.requests.at(-1)!.body.tools[0]).toEqual({ name: 'note', description: 'Writes a note.', input_schema: INPUT_SCHEMA });
     expect(await gw.waitForRow(res)).toMatchObject({ status: 200, stream: true, provider: 'anthropic', completionTokens: 71 });
