@@ -5,11 +5,14 @@
  * `prompt_cache_key`, `text.verbosity`, `parallel_tool_calls: false`. A bridged model runs the loop
  * turn after turn, every event valid against OpenAI's schema and one log row per turn; the tools
  * and items a bridged model cannot take (`local_shell`, `web_search`, their call items) are
- * OpenAI's 400 naming what was refused. Codex's freeform `apply_patch` is bridged: custom-tools-bridged.test.ts.
+ * OpenAI's 400 naming what was refused. Codex's freeform `apply_patch` is bridged: custom-tools-bridged.test.ts;
+ * a whole session on Claude, compaction included: codex-claude-session.test.ts.
  */
 import { describe, expect, test } from 'bun:test';
+import { fixtureJson, jsonResponse } from '../helpers/fake-upstream';
 import type { TestGateway } from '../helpers/start-gateway';
 import { chatSse, expectValidEvents, useResponsesRig } from './responses-rig';
+import { codexItemProblem, codexResent, expectCodexReads, sseEvents } from './codex-wire';
 
 let gw: TestGateway;
 const { replies, deepseek } = useResponsesRig((g) => {
@@ -31,16 +34,9 @@ async function codexTurn(model: string, input: unknown[], over: Record<string, u
   };
   const res = await gw.fetch('/v1/responses', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify(body) });
   const text = await res.text();
-  const events = res.status === 200 ? text.split('\n\n').filter((b) => b.includes('data: ')).map((b) => JSON.parse(b.slice(b.indexOf('data: ') + 6))) : [];
+  const events = res.status === 200 ? sseEvents(text) : [];
   return { res, text, events };
 }
-
-/** What Codex keeps of a turn's output items and sends back: no ids, no reasoning_text content. */
-const resent = (item: any) => {
-  const { id: _id, status: _status, ...rest } = item;
-  if (rest.type === 'reasoning') delete rest.content;
-  return rest;
-};
 
 describe('/v1/responses as Codex CLI drives it', () => {
   test('a bridged model runs a four-turn tool loop: valid events, the calls and outputs carried, one priced row per turn', async () => {
@@ -50,6 +46,7 @@ describe('/v1/responses as Codex CLI drives it', () => {
       const { res, events } = await codexTurn('deepseek-chat', input);
       expect(res.status).toBe(200);
       expectValidEvents(events);
+      expectCodexReads(events);
       expect(events[0].type).toBe('response.created');
       const completed = events.at(-1);
       expect(completed.type).toBe('response.completed');
@@ -65,8 +62,31 @@ describe('/v1/responses as Codex CLI drives it', () => {
       const sent = deepseek.requests.at(-1)!.body;
       expect(sent.messages.filter((m: any) => m.role === 'tool')).toHaveLength(turn);
       expect(sent.parallel_tool_calls).toBe(false);
-      for (const item of done) input.push(resent(item), { type: 'function_call_output', call_id: item.call_id, output: 'README.md\nsrc' });
+      for (const item of done) input.push(codexResent(item), { type: 'function_call_output', call_id: item.call_id, output: 'README.md\nsrc' });
     }
+  });
+
+  test('a compaction with the body Codex sends, then a turn on the compacted history: both read whole by Codex, one row each', async () => {
+    replies['deepseek /chat/completions'] = (s) => (s.body.stream ? chatSse('deepseek-chat-tools.chunks.txt') : jsonResponse(fixtureJson('deepseek', 'chat.json')));
+    const { events } = await codexTurn('deepseek-chat', [user('List the files.')]);
+    const call = events.at(-1).response.output[0];
+    const history = [user('List the files.'), codexResent(call), { type: 'function_call_output', call_id: call.call_id, output: 'README.md\nsrc' }];
+    const res = await gw.fetch('/v1/responses/compact', {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'deepseek-chat', input: history, instructions: 'You are Codex, a coding agent.', tools: [shell], parallel_tool_calls: false, reasoning: { effort: 'medium', summary: 'auto' }, text: { verbosity: 'medium' } }),
+    });
+    expect(res.status).toBe(200);
+    const { output } = await res.json();
+    expect(output.map(codexItemProblem)).toEqual(output.map(() => null));
+    expect(output.map((i: any) => i.type)).toEqual(['message', 'compaction']);
+    expect((await gw.waitForRow(res)).status).toBe(200);
+
+    const next = await codexTurn('deepseek-chat', [...output.map(codexResent), user('Open README.md.')]);
+    expect(next.res.status).toBe(200);
+    expectCodexReads(next.events);
+    const sent = deepseek.requests.at(-1)!.body.messages.filter((m: any) => m.role === 'user').map((m: any) => m.content);
+    expect(sent).toEqual(['List the files.', expect.stringContaining('Hello! How can I help?'), 'Open README.md.']);
+    expect((await gw.waitForRow(next.res)).status).toBe(200);
   });
 
   test('local_shell, web_search and their call items on a bridged model are 400s naming them, each with its row', async () => {
