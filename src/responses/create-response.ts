@@ -8,7 +8,7 @@ import type { EndpointAnswer } from '../proxy/endpoint-types';
 import type { ResponsesRequest } from './responses-types';
 import type { RouteTarget } from '../routing/types';
 import type { EarlierTries } from '../proxy/walk-targets';
-import { bridgesCustomTools, forwardedProvider, hasNativeResponses, refuseUnsupported } from './native-responses';
+import { bridgesCustomTools, forwardedProvider, hasNativeResponses, refuseBuiltInBesideBridgedCustom, refuseUnsupported } from './native-responses';
 import { newRequestId } from '../proxy/request-id';
 
 export interface CreateResponseOptions extends ResponsesCaller {
@@ -59,7 +59,10 @@ function goesNative(run: ResponsesRun, targets: readonly RouteTarget[]): boolean
   const held = typeof prev === 'string' ? store.find(prev, clientId) : null;
   if (held?.forwarded && forwardedProvider(held) !== provider) return false;
   // A custom tool xAI's Responses API lacks: its chat API takes it as a function (a response xAI holds stays with it, refused below).
-  if (!held?.forwarded && bridgesCustomTools(provider, req.tools)) return false;
+  if (!held?.forwarded && bridgesCustomTools(provider, req.tools)) {
+    refuseBuiltInBesideBridgedCustom(provider, req.tools as unknown[]);
+    return false;
+  }
   refuseUnsupported(req, provider);
   return true;
 }

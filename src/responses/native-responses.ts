@@ -84,6 +84,27 @@ export function bridgesCustomTools(provider: ProviderId, tools: unknown): boolea
 }
 
 /**
+ * A request whose custom tool sends it through the bridge (bridgesCustomTools) but which also gives
+ * a built-in tool the provider runs: the 400 `unsupported_tool` naming both and why, where the bridge's own refusal
+ * would say the provider runs function tools only, while its Responses API runs that tool (Codex CLI
+ * sends its `web_search` beside its freeform `apply_patch` by default; on a Grok model it is one or the other).
+ */
+export function refuseBuiltInBesideBridgedCustom(provider: ProviderId, tools: readonly unknown[]): void {
+  // One the provider does not run at all: its own refusal, naming what it runs (the custom tools read as functions, keeping indices).
+  refuseForeignTools(tools.map((t) => ((t as { type?: unknown } | null)?.type === 'custom' ? { type: 'function' } : t)), provider);
+  const i = tools.findIndex((t) => { const type = (t as { type?: unknown } | null)?.type; return type !== 'function' && type !== 'custom'; });
+  if (i < 0) return;
+  const builtIn = shownValue((tools[i] as { type?: unknown }).type);
+  const custom = shownValue((tools.find((t) => (t as { type?: unknown } | null)?.type === 'custom') as { name?: unknown }).name);
+  const name = providerName(provider);
+  throw badRequest(
+    `The built-in tool '${builtIn}' cannot be used together with the custom tool '${custom}' on provider '${provider}': ${name}'s Responses API, which runs '${builtIn}', runs no custom tools, and its chat API, which takes custom tools as functions, runs no built-in tools. Send the request with one or the other.`,
+    `tools[${i}]`,
+    'unsupported_tool',
+  );
+}
+
+/**
  * Whether the provider takes the request's `background: true`: a bridged one does (the gateway runs
  * it), a native one unless its catalog says `responsesBackground: false` (xAI's Responses API
  * documents background mode as unsupported).

@@ -161,6 +161,21 @@ describe('Responses: a custom tool on a bridged model', () => {
     expect(await gw.waitForRow(response)).toMatchObject({ status: 200, provider: 'grok' });
   });
 
+  test("Grok given a built-in tool it runs beside the custom tool (Codex's web_search and apply_patch): the 400 names both and why, before any call; one row", async () => {
+    xai.requests.length = 0;
+    for (const [tools, param, says] of [
+      [[applyPatch, { type: 'web_search', external_web_access: false }], 'tools[1]', "The built-in tool 'web_search' cannot be used together with the custom tool 'apply_patch' on provider 'grok'"],
+      // One xAI does not run at all is refused as such, naming what it runs.
+      [[applyPatch, { type: 'image_generation' }], 'tools[1]', "its Responses API runs function tools and web_search"],
+    ] as const) {
+      const res = await gw.fetch('/v1/responses', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'grok-4.3', input: 'Add hello.txt', tools, stream: true }) });
+      expect(res.status).toBe(400);
+      expect((await res.json()).error).toMatchObject({ code: 'unsupported_tool', param, message: expect.stringContaining(says) });
+      expect(await gw.waitForRow(res)).toMatchObject({ status: 400, endpoint: 'responses' });
+    }
+    expect(xai.requests).toHaveLength(0);
+  });
+
   test("Gemini: the tool as a function declaration, its functionCall back a custom_tool_call; input_tokens counts the request", async () => {
     const answer = fixtureJson('responses', 'gemini-function-call.json');
     answer.candidates[0].content.parts = [{ functionCall: { name: 'apply_patch', args: { input: PATCH } } }];
