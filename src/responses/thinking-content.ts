@@ -5,6 +5,7 @@
  * conversation for previous_response_id), and turned back into `thinking_blocks` on the
  * assistant turn it belongs to, so multi-turn tool use with thinking keeps its signatures.
  */
+import { shortId } from '../providers/openai/tool-call-id-limit';
 import { compactionAsMessage, isBridgedCompaction } from './compaction-content';
 
 const PREFIX = 'gg-thinking-v1:';
@@ -38,14 +39,27 @@ const isBridgedThinking = (item: unknown): boolean => {
  * Claude's thinking means nothing there, and OpenAI refuses encrypted content it did not issue (400
  * `invalid_encrypted_content`, "The encrypted content … could not be verified"). A compaction item
  * of ours (compaction-content.ts) becomes the user message holding its summary, so the conversation
- * it stands for is not lost. The provider's own items stay as they are. The request itself (nothing
- * allocated) when its input is no array or holds none of ours: one scan.
+ * it stands for is not lost; a call id too long for OpenAI is shortened (below). The provider's own
+ * items stay as they are. The request itself (nothing allocated) when its input is no array or holds none of ours: one scan.
  */
 export function withoutBridgedItems<T extends { input?: unknown }>(req: T): T {
   const input = req.input;
   if (!Array.isArray(input) || !input.some(isBridgedItem)) return req;
   const kept = input.filter((item) => !isBridgedThinking(item));
-  return { ...req, input: kept.map((item) => (isBridgedCompaction(item) ? compactionAsMessage(item) : item)) };
+  return { ...req, input: kept.map((item) => (isBridgedCompaction(item) ? compactionAsMessage(item) : longCallId(item) ? { ...item, call_id: shortId(item.call_id) } : item)) };
 }
 
-const isBridgedItem = (item: unknown): boolean => isBridgedThinking(item) || isBridgedCompaction(item);
+/**
+ * OpenAI's Responses API refuses a `call_id` past 64 characters (400 string_above_max_length,
+ * `input[i].call_id`), and a Gemini turn's calls carry their thought signature in theirs
+ * (providers/gemini/tool-call-id.ts), hundreds of characters: a conversation that goes on at
+ * OpenAI (Codex switched to an OpenAI model, a group's fallback) gets them shortened the way the
+ * chat path shortens them (the same id always the same short one, so a call and its output pair).
+ */
+const RESPONSES_CALL_ID_MAX = 64;
+const longCallId = (item: unknown): item is { call_id: string } => {
+  const id = (item as { call_id?: unknown } | null)?.call_id;
+  return typeof id === 'string' && id.length > RESPONSES_CALL_ID_MAX;
+};
+
+const isBridgedItem = (item: unknown): boolean => isBridgedThinking(item) || isBridgedCompaction(item) || longCallId(item);

@@ -13,6 +13,7 @@ import { modelGroups } from '../../src/db/schema';
 import { fixtureJson, fixtureText, jsonResponse, sseEventsResponse, startFakeUpstream, type RecordedRequest } from '../helpers/fake-upstream';
 import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 import { json, queue } from '../anthropic/fake-anthropic';
+import { makeToolCallId } from '../../src/providers/gemini/tool-call-id';
 
 const CLAUDE = 'anthropic/claude-sonnet-4-5';
 const weatherTool = {
@@ -23,9 +24,14 @@ const weatherTool = {
 const OPENAI_BLOB = 'gAAAAABoTestOpenAIReasoningBlob0123456789abcdefghijklmnopqrstuvwxyz==';
 const openaiReasoning = { id: 'rs_68a1c0f3a1b48190b3c5d7e9f1a2b3c40c1d2e3f4a5b6c7d', type: 'reasoning', summary: [], encrypted_content: OPENAI_BLOB };
 
-/** OpenAI's refusal of a reasoning input item whose encrypted_content it did not issue (its real wire shape), or null. */
+/** OpenAI's refusal of a reasoning input item whose encrypted_content it did not issue, or of a call_id past 64 characters (its real wire shapes), or null. */
 function unverifiable(s: RecordedRequest): Response | null {
   const input: any[] = Array.isArray(s.body?.input) ? s.body.input : [];
+  const long = input.findIndex((item) => typeof item?.call_id === 'string' && item.call_id.length > 64);
+  if (long >= 0) {
+    const n = input[long].call_id.length;
+    return jsonResponse({ error: { message: `Invalid 'input[${long}].call_id': string too long. Expected a string with maximum length 64, but got a string with length ${n} instead.`, type: 'invalid_request_error', param: `input[${long}].call_id`, code: 'string_above_max_length' } }, 400);
+  }
   const bad = input.find((item) => item?.type === 'reasoning' && typeof item.encrypted_content === 'string' && item.encrypted_content !== OPENAI_BLOB);
   if (!bad) return null;
   const shown = `${bad.encrypted_content.slice(0, 4)}...${bad.encrypted_content.slice(-4)}`;
@@ -122,6 +128,23 @@ describe("a bridged Claude turn's output given back to an OpenAI model", () => {
     expect(sent[1]).toEqual(openaiReasoning);
     const row = await gw.waitForRow(response);
     expect(row).toMatchObject({ endpoint: 'responses', status: 200, provider: 'openai', stream: true });
+  });
+
+  test("a Gemini turn's calls (their ids carrying its thought signature) given to an OpenAI model, as Codex sends them on a model switch: the ids shortened, each call still paired with its output", async () => {
+    openaiOk = { 'gpt-4o': stream200 };
+    const geminiId = makeToolCallId('CiQBVKhc7xN0m4QxkQ1b8a2Yy9Xq3PZ0wYtB4lJbq+0e0/1mZf8=='.repeat(6), 'a1b2c3');
+    const call = { type: 'function_call', name: 'get_weather', arguments: '{"city":"Paris"}', call_id: geminiId };
+    const output = { type: 'function_call_output', call_id: geminiId, output: '18C' };
+    const input = [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Weather in Paris?' }] }, call, output];
+    const res = await gw.fetch('/v1/responses', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', tools: [weatherTool], store: false, stream: true, input }) });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('response.completed');
+    const sent = openai.requests[0]!.body.input;
+    expect(geminiId.length).toBeGreaterThan(64);
+    expect(sent[1].call_id.length).toBeLessThanOrEqual(64);
+    expect(sent[2].call_id).toBe(sent[1].call_id);
+    expect(sent).toEqual([input[0], { ...call, call_id: sent[1].call_id }, { ...output, call_id: sent[1].call_id }]);
+    expect((await gw.waitForRow(res)).status).toBe(200);
   });
 
   test('a request without any of ours goes up as sent', async () => {

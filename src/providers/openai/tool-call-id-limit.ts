@@ -10,7 +10,7 @@ import type { UpstreamBody } from '../types';
 export const OPENAI_TOOL_CALL_ID_MAX = 40;
 
 /** A long id -> `call_` and 32 hex of its SHA-256: the same id always gets the same short one, so calls and results still pair. */
-function shortId(id: string): string {
+export function shortId(id: string): string {
   return `call_${createHash('sha256').update(id).digest('hex').slice(0, 32)}`;
 }
 
