@@ -8,32 +8,46 @@ import { shownValue } from '../errors/shown-value';
  * tool: the chat pipeline gives it as a function to an upstream without them, providers/shared/custom-tools.ts).
  * Built-in tools (web_search, file_search, code_interpreter, computer_use, image_generation, mcp,
  * shell, …) run inside OpenAI's own platform; a chat upstream cannot run them, so they are refused
- * by name instead of dropped.
+ * by name instead of dropped, but for a web search of OpenAI's cache only (isCachedWebSearch), left
+ * out. `index`: the client's index of each chat tool (for the 400s that name a field of one).
  */
-export function mapTools(tools: ResponsesTool[] | undefined, provider: string): ChatCompletionTool[] | undefined {
+export function mapTools(tools: ResponsesTool[] | undefined, provider: string): { tools: ChatCompletionTool[]; index: number[] } | undefined {
   if (tools === undefined || tools === null) return undefined;
   if (!Array.isArray(tools)) throw badRequest("'tools' must be an array.", 'tools');
-  return tools.map((tool, i) => {
-    if (tool?.type === 'custom') return customTool(tool, i);
-    if (tool?.type !== 'function') {
-      throw badRequest(`${refusedTool(tool)} is not supported by provider '${provider}'; only function tools can be used with this model.`, `tools[${i}]`, 'unsupported_tool');
-    }
-    if (typeof tool.name !== 'string' || !tool.name) throw badRequest(`'tools[${i}].name' is required.`, `tools[${i}].name`);
-    // OpenAI's types, checked here so the 400 names the client's field (`tools[i].parameters`), not
-    // the chat form's, or is not left to each upstream to refuse in its words (or ignore).
-    if (tool.description != null && typeof tool.description !== 'string') {
-      throw badRequest(`'tools[${i}].description' must be a string.`, `tools[${i}].description`);
-    }
-    if (tool.parameters != null && !isJsonObject(tool.parameters)) {
-      throw badRequest(`'tools[${i}].parameters' must be a JSON Schema object.`, `tools[${i}].parameters`);
-    }
-    const fn: ChatCompletionFunctionTool['function'] = { name: tool.name };
-    if (tool.description) fn.description = tool.description;
-    if (tool.parameters) fn.parameters = tool.parameters;
-    // Only forwarded when the client set it: several chat upstreams reject `strict`.
-    if (typeof tool.strict === 'boolean') fn.strict = tool.strict;
-    return { type: 'function', function: fn } as ChatCompletionFunctionTool;
-  });
+  const index = tools.flatMap((tool, i) => (isCachedWebSearch(tool) ? [] : [i]));
+  return { tools: index.map((i) => mapTool(tools[i], i, provider)), index };
+}
+
+/**
+ * A web search of OpenAI's cache only (`external_web_access: false`: no live page fetched), which
+ * Codex CLI gives on every turn by default. A bridged model cannot search OpenAI's cache, and
+ * without the tool it answers as it would with a search that found nothing new: the tool is left
+ * out rather than the whole turn refused. A live web search is still refused by name.
+ */
+export const isCachedWebSearch = (tool: unknown): boolean =>
+  (tool as ResponsesTool | null)?.type === 'web_search' && (tool as { external_web_access?: unknown }).external_web_access === false;
+
+/** One tool (`tools[i]`) in chat's form; a built-in one refused. */
+function mapTool(tool: ResponsesTool | undefined, i: number, provider: string): ChatCompletionTool {
+  if (tool?.type === 'custom') return customTool(tool, i);
+  if (tool?.type !== 'function') {
+    throw badRequest(`${refusedTool(tool)} is not supported by provider '${provider}'; only function tools can be used with this model.`, `tools[${i}]`, 'unsupported_tool');
+  }
+  if (typeof tool.name !== 'string' || !tool.name) throw badRequest(`'tools[${i}].name' is required.`, `tools[${i}].name`);
+  // OpenAI's types, checked here so the 400 names the client's field (`tools[i].parameters`), not
+  // the chat form's, or is not left to each upstream to refuse in its words (or ignore).
+  if (tool.description != null && typeof tool.description !== 'string') {
+    throw badRequest(`'tools[${i}].description' must be a string.`, `tools[${i}].description`);
+  }
+  if (tool.parameters != null && !isJsonObject(tool.parameters)) {
+    throw badRequest(`'tools[${i}].parameters' must be a JSON Schema object.`, `tools[${i}].parameters`);
+  }
+  const fn: ChatCompletionFunctionTool['function'] = { name: tool.name };
+  if (tool.description) fn.description = tool.description;
+  if (tool.parameters) fn.parameters = tool.parameters;
+  // Only forwarded when the client set it: several chat upstreams reject `strict`.
+  if (typeof tool.strict === 'boolean') fn.strict = tool.strict;
+  return { type: 'function', function: fn } as ChatCompletionFunctionTool;
 }
 
 /** The built-in tool refused, by its type. */

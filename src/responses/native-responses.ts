@@ -1,4 +1,5 @@
 import { badRequest } from '../errors/api-error';
+import { isCachedWebSearch } from './map-tools';
 import { PROVIDER_CATALOG, providerName } from '../providers/provider-catalog';
 import type { ProviderId } from '../providers/types';
 import type { RouteDecision, RouteTarget } from '../routing/types';
@@ -92,7 +93,8 @@ export function bridgesCustomTools(provider: ProviderId, tools: unknown): boolea
 export function refuseBuiltInBesideBridgedCustom(provider: ProviderId, tools: readonly unknown[]): void {
   // One the provider does not run at all: its own refusal, naming what it runs (the custom tools read as functions, keeping indices).
   refuseForeignTools(tools.map((t) => ((t as { type?: unknown } | null)?.type === 'custom' ? { type: 'function' } : t)), provider);
-  const i = tools.findIndex((t) => { const type = (t as { type?: unknown } | null)?.type; return type !== 'function' && type !== 'custom'; });
+  // A web search of OpenAI's cache only is left out by the bridge (map-tools.ts isCachedWebSearch), not refused.
+  const i = tools.findIndex((t) => { const type = (t as { type?: unknown } | null)?.type; return type !== 'function' && type !== 'custom' && !isCachedWebSearch(t); });
   if (i < 0) return;
   const builtIn = shownValue((tools[i] as { type?: unknown }).type);
   const custom = shownValue((tools.find((t) => (t as { type?: unknown } | null)?.type === 'custom') as { name?: unknown }).name);

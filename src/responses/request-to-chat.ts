@@ -93,13 +93,15 @@ export function responsesToChat(
   if (conversation.length === 0) throw badRequest("'input' is required.", 'input');
 
   const chat = { model: opts.model, messages } as ChatRequest & Record<string, any>;
-  let tools = mapTools(req.tools, opts.provider);
+  const mapped = mapTools(req.tools, opts.provider);
+  let tools = mapped?.tools;
   const { toolChoice, allowed } = mapToolChoice(req.tool_choice, opts.provider);
   checkToolChoice(toolChoice, allowed, tools ?? []);
-  let toolIndex = tools?.map((_, i) => i) ?? [];
+  let toolIndex = mapped?.index ?? [];
   if (tools && allowed) {
-    toolIndex = toolIndex.filter((i) => allowed.has(chatToolName(tools![i]!)));
-    tools = toolIndex.map((i) => tools![i]!);
+    const kept = tools.flatMap((t, p) => (allowed.has(chatToolName(t)) ? [p] : []));
+    toolIndex = kept.map((p) => toolIndex[p]!);
+    tools = kept.map((p) => tools![p]!);
   }
   if (tools?.length) {
     chat.tools = tools;

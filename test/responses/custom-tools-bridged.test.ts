@@ -161,10 +161,10 @@ describe('Responses: a custom tool on a bridged model', () => {
     expect(await gw.waitForRow(response)).toMatchObject({ status: 200, provider: 'grok' });
   });
 
-  test("Grok given a built-in tool it runs beside the custom tool (Codex's web_search and apply_patch): the 400 names both and why, before any call; one row", async () => {
+  test("Grok given a built-in tool it runs beside the custom tool (a live web_search and apply_patch): the 400 names both and why, before any call; one row", async () => {
     xai.requests.length = 0;
     for (const [tools, param, says] of [
-      [[applyPatch, { type: 'web_search', external_web_access: false }], 'tools[1]', "The built-in tool 'web_search' cannot be used together with the custom tool 'apply_patch' on provider 'grok'"],
+      [[applyPatch, { type: 'web_search' }], 'tools[1]', "The built-in tool 'web_search' cannot be used together with the custom tool 'apply_patch' on provider 'grok'"],
       // One xAI does not run at all is refused as such, naming what it runs.
       [[applyPatch, { type: 'image_generation' }], 'tools[1]', "its Responses API runs function tools and web_search"],
     ] as const) {
@@ -174,6 +174,30 @@ describe('Responses: a custom tool on a bridged model', () => {
       expect(await gw.waitForRow(res)).toMatchObject({ status: 400, endpoint: 'responses' });
     }
     expect(xai.requests).toHaveLength(0);
+  });
+
+  test("Codex's default web_search (OpenAI's cache only, external_web_access false) is left out for a bridged model, beside apply_patch on Claude and on Grok; a live one is still refused", async () => {
+    const cached = { type: 'web_search', external_web_access: false };
+    anthropic.handler = json('custom-tool.json');
+    const { data, response } = await client.responses.create({ model: CLAUDE, input: 'Add hello.txt', tools: [cached, applyPatch, shell] } as any).withResponse();
+    expect(anthropic.requests.at(-1)!.body.tools.map((t: any) => t.name)).toEqual(['apply_patch', 'shell']);
+    expect(data.output.map((o) => o.type)).toEqual(['message', 'custom_tool_call']);
+    expect(await gw.waitForRow(response)).toMatchObject({ status: 200, provider: 'anthropic' });
+
+    const answer = fixtureJson('grok', 'tools.json');
+    answer.choices[0].message.tool_calls = [{ id: 'call_70416632', function: { name: 'apply_patch', arguments: JSON.stringify({ input: PATCH }) }, type: 'function' }];
+    xai.handler = () => Response.json(answer);
+    const grok = await client.responses.create({ model: 'grok-4.3', input: 'Add hello.txt', tools: [applyPatch, cached] } as any);
+    expect(xai.requests.at(-1)!.path).toBe('/v1/chat/completions');
+    expect(xai.requests.at(-1)!.body.tools.map((t: any) => t.function.name)).toEqual(['apply_patch']);
+    expect(grok.output.map((o) => o.type)).toEqual(['custom_tool_call']);
+
+    // A later tool's 400 still names its own index (the left-out tool counted).
+    const bad = await gw.fetch('/v1/responses', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: CLAUDE, input: 'x', tools: [cached, { type: 'function' }] }) });
+    expect((await bad.json()).error).toMatchObject({ param: 'tools[1].name' });
+    const live = await gw.fetch('/v1/responses', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: CLAUDE, input: 'x', tools: [{ type: 'web_search' }] }) });
+    expect(live.status).toBe(400);
+    expect((await live.json()).error).toMatchObject({ code: 'unsupported_tool', param: 'tools[0]' });
   });
 
   test("Gemini: the tool as a function declaration, its functionCall back a custom_tool_call; input_tokens counts the request", async () => {
