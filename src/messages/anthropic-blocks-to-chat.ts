@@ -10,6 +10,10 @@ import { markClientPart } from '../providers/shared/client-part';
 import { shownValue } from '../errors/shown-value';
 import { fileTitle } from '../providers/shared/inline-file';
 import { remoteFilePart } from '../providers/shared/remote-file';
+import { isServerStep, serverStepText } from './server-tool-steps';
+
+/** A server step's text, set apart from the turn's text before it. */
+const stepText = (before: string, b: AnthropicBlock): string => (before && !before.endsWith('\n') ? '\n\n' : '') + serverStepText(b) + '\n\n';
 
 /** Anthropic content blocks -> chat messages and content parts (one turn at a time). */
 
@@ -240,7 +244,8 @@ export function assistantMessage(turn: readonly TurnPart[], reasoningBack: boole
         return;
       case 'server_tool_use':
         if (isToolSearchTool(b.name)) return;
-        throw badRequest(`${p}.type: content block type '${shownValue(b.type)}' is not supported in assistant turns`, `${p}.type`);
+        text += stepText(text, b);
+        return;
       case 'tool_use': {
         if (typeof b.id !== 'string' || !b.id) throw badRequest(`${p}.id: Field required`, `${p}.id`);
         if (typeof b.name !== 'string' || !b.name) throw badRequest(`${p}.name: Field required`, `${p}.name`);
@@ -249,6 +254,11 @@ export function assistantMessage(turn: readonly TurnPart[], reasoningBack: boole
         return;
       }
       default:
+        // A server tool's step Claude ran in an earlier turn (web search, fetch, code execution): read as text (server-tool-steps.ts).
+        if (isServerStep(b.type)) {
+          text += stepText(text, b);
+          return;
+        }
         throw badRequest(`${p}.type: content block type '${shownValue(b.type)}' is not supported in assistant turns`, `${p}.type`);
     }
   });
