@@ -11,6 +11,7 @@ import { shownValue } from '../errors/shown-value';
 import { fileTitle } from '../providers/shared/inline-file';
 import { remoteFilePart } from '../providers/shared/remote-file';
 import { isServerStep, serverStepText } from './server-tool-steps';
+import { withoutAttribution } from './claude-code-attribution';
 
 /** A server step's text, set apart from the turn's text before it. */
 const stepText = (before: string, b: AnthropicBlock): string => (before && !before.endsWith('\n') ? '\n\n' : '') + serverStepText(b) + '\n\n';
@@ -31,13 +32,13 @@ const textOf = (b: AnthropicBlock, path: string): string => {
   return b.text;
 };
 
-/** System prompt (a string or text blocks; cache_control is Anthropic's alone and dropped). */
+/** System prompt (a string or text blocks; cache_control is Anthropic's alone and dropped, as is Claude Code's attribution line). */
 export function systemText(content: unknown, path: string): string {
   if (content === undefined || content === null) return '';
   return blocksOf(content, path)
     .map((b, j) => {
       if (b.type !== 'text') throw badRequest(`${path}.${j}: system blocks must be text`, `${path}.${j}.type`);
-      return textOf(b, `${path}.${j}`);
+      return withoutAttribution(textOf(b, `${path}.${j}`));
     })
     .filter((t) => t !== '')
     .join('\n\n');
