@@ -70,7 +70,7 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
   if (decision.targets.some(isNative)) return nativeOrTranslated(ctx, req, chat, { ...run, clientHeaders: opts.anthropicHeaders, nativeMessages: req }, shape);
 
   if (!req.stream) {
-    const r = await runChatCompletion(ctx, chat, run);
+    const r = await runChatCompletion(ctx, chat, run, chat.tools);
     const message = chatToMessage(r.completion, { id, model: req.model, usage: r.usage, stopSequences: stops, toolName: shape.toolName });
     const headers = noteIgnoredCitations(gatewayHeaders({ overheadMs: opts.clock.overhead(), target: r.target, decision, requestId }), req);
     return { kind: 'json', body: JSON.stringify(message), headers };
@@ -118,7 +118,9 @@ interface MessageShape {
  * first chunk (`early`: Gemini's usageMetadata, cache hits apart as Anthropic reports them), else an
  * approximation of the translated prompt, and message_delta the upstream's exact counts, which the
  * SDKs' final message takes (the Anthropic SDK overwrites input and cache tokens with
- * message_delta's, as newer API versions send them).
+ * message_delta's, as newer API versions send them). Without the upstream's counts, message_delta's
+ * estimate counts the tool definitions too, as message_start's approximation and count_tokens do:
+ * left out, the final input_tokens fell below message_start's by all of Claude Code's tools.
  */
 function anthropicEvents(chunks: AsyncGenerator<ChatCompletionChunk>, model: string, chat: ChatRequest, o: MessageShape, early: Usage | null = null): ReadableStream<Uint8Array> {
   const messages = chat.messages as any[];
@@ -129,7 +131,7 @@ function anthropicEvents(chunks: AsyncGenerator<ChatCompletionChunk>, model: str
     id: o.id, type: 'message' as const, role: 'assistant' as const, model,
     stop_reason: null, stop_sequence: null, stop_details: null, usage,
   };
-  return messageEventStream(chunks, new MessageStreamBridge(skeleton, o.stops, o.toolName), { pingMs: o.pingMs, estimate: (delivered) => estimateSampled(messages, delivered) });
+  return messageEventStream(chunks, new MessageStreamBridge(skeleton, o.stops, o.toolName), { pingMs: o.pingMs, estimate: (delivered) => estimateSampled(messages, delivered, undefined, chat.tools) });
 }
 
 const isNative = (t: RouteTarget) => t.provider === 'anthropic';
@@ -202,7 +204,7 @@ async function nativeOrTranslated(
     // Anthropic's bytes, named as the client named the model (answer-model.ts) when that is not the id sent.
     if (isNative(r.target) && r.raw) return { kind: 'json', body: utf8.decode(req.model === r.target.upstreamModel ? r.raw : answerNamed(r.raw, req.model)), headers };
     const messages = chat.messages as any[];
-    const usage = await usageOrEstimate(r.usage, messages, completionText(r.completion));
+    const usage = await usageOrEstimate(r.usage, messages, completionText(r.completion), undefined, chat.tools);
     const message = chatToMessage(r.completion, { id: o.id, model: req.model, usage, stopSequences: o.stops, toolName: o.toolName });
     return { kind: 'json', body: JSON.stringify(message), headers };
   }

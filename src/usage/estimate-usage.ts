@@ -103,14 +103,17 @@ export function approximatePromptTokens(messages: readonly MessageLike[], tools?
 /**
  * Estimated usage for a request whose upstream gave no numbers: the whole prompt plus only the
  * text actually delivered (a cut stream is billed for what the client received, never zero and
- * never the full request). One round trip to the counter for both.
+ * never the full request). One round trip to the counter for both. `tools`: the request's tool
+ * definitions, counted as their JSON where the caller's prompt figures count them (/v1/messages).
  */
 export async function estimateUsage(
   prompt: readonly MessageLike[] | string,
   deliveredText: string,
   counter: TokenCounter = tokenCounter,
+  tools?: unknown,
 ): Promise<Usage> {
   const p = promptPieces(prompt);
+  if (Array.isArray(tools) && tools.length) p.texts.push(JSON.stringify(tools));
   const counts = await counter.count([...p.texts, deliveredText]);
   const output = counts.pop() ?? 0;
   return { input: counts.reduce((a, n) => a + n, p.fixed), cachedInput: 0, output, reasoning: 0, estimated: true };
@@ -153,8 +156,8 @@ export function scaledOutput(output: number, d: DeliveredSample): number {
 }
 
 /** estimateUsage of a sampled delivered text, its output scaled up to all that was delivered. */
-export async function estimateSampled(prompt: readonly MessageLike[] | string, d: DeliveredSample, counter: TokenCounter = tokenCounter): Promise<Usage> {
-  const u = await estimateUsage(prompt, d.deliveredText, counter);
+export async function estimateSampled(prompt: readonly MessageLike[] | string, d: DeliveredSample, counter: TokenCounter = tokenCounter, tools?: unknown): Promise<Usage> {
+  const u = await estimateUsage(prompt, d.deliveredText, counter, tools);
   return { ...u, output: scaledOutput(u.output, d) };
 }
 
@@ -169,8 +172,9 @@ export async function usageOrEstimate(
   prompt: readonly MessageLike[] | string,
   deliveredText: string,
   counter: TokenCounter = tokenCounter,
+  tools?: unknown,
 ): Promise<Usage> {
-  return upstream ?? estimateUsage(prompt, deliveredText, counter);
+  return upstream ?? estimateUsage(prompt, deliveredText, counter, tools);
 }
 
 /**
