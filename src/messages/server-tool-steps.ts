@@ -32,7 +32,7 @@ export function serverStepText(b: AnthropicBlock): string {
   const c = b.content as any;
   const failed = c && typeof c === 'object' && !Array.isArray(c) && typeof c.error_code === 'string';
   if (failed) return `[${b.type}: error ${c.error_code}]`;
-  return `[${b.type}]\n${resultText(c)}`.trimEnd();
+  return `[${b.type}${b.is_error === true ? ': error' : ''}]\n${resultText(c)}`.trimEnd();
 }
 
 function resultText(c: any): string {
@@ -44,8 +44,11 @@ function resultText(c: any): string {
       return [str(c.title), str(c.url)].filter(Boolean).join(' - ');
     case 'web_fetch_result':
       return [str(c.url), resultText(c.content)].filter(Boolean).join('\n');
-    case 'document':
-      return [str(c.title), str(c.source?.data) || resultText(c.source?.content)].filter(Boolean).join('\n');
+    case 'document': {
+      // A fetched page's text; a fetched PDF (base64) is named by its title alone.
+      const s = c.source;
+      return [str(c.title), s?.type === 'text' ? str(s.data) : s?.type === 'content' ? resultText(s.content) : ''].filter(Boolean).join('\n');
+    }
     case 'text':
       return str(c.text);
     default:

@@ -41,7 +41,7 @@ test('a web search Claude ran in an earlier turn reaches OpenAI as text; the tur
   expect((await gw.waitForRow(idOf(response))).status).toBe(200);
 });
 
-test('a failed search, a fetch and a code run each read as their outcome', async () => {
+test('a failed search, a fetch, a code run and a fetched PDF (its title, not its bytes) each read as their outcome', async () => {
   const content = [
     { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'q' } },
     { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: { type: 'web_search_tool_result_error', error_code: 'max_uses_exceeded' } },
@@ -49,6 +49,8 @@ test('a failed search, a fetch and a code run each read as their outcome', async
     { type: 'web_fetch_tool_result', tool_use_id: 'srvtoolu_2', content: { type: 'web_fetch_result', url: 'https://example.org/a', content: { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'Page text' } } } },
     { type: 'server_tool_use', id: 'srvtoolu_3', name: 'bash_code_execution', input: { command: 'echo hi' } },
     { type: 'bash_code_execution_tool_result', tool_use_id: 'srvtoolu_3', content: { type: 'bash_code_execution_result', stdout: 'hi\n', stderr: '', return_code: 0, content: [] } },
+    { type: 'server_tool_use', id: 'srvtoolu_4', name: 'web_fetch', input: { url: 'https://example.org/a.pdf' } },
+    { type: 'web_fetch_tool_result', tool_use_id: 'srvtoolu_4', content: { type: 'web_fetch_result', url: 'https://example.org/a.pdf', content: { type: 'document', title: 'A report', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' } } } },
     { type: 'text', text: 'Done.' },
   ];
   const res = await fetch(`${gw.url}/v1/messages`, {
@@ -60,7 +62,8 @@ test('a failed search, a fetch and a code run each read as their outcome', async
   expect(openai.last().body.messages[1].content).toBe(
     '[web_search {"query":"q"}]\n\n[web_search_tool_result: error max_uses_exceeded]\n\n' +
       '[web_fetch {"url":"https://example.org/a"}]\n\n[web_fetch_tool_result]\nhttps://example.org/a\nPage text\n\n' +
-      '[bash_code_execution {"command":"echo hi"}]\n\n[bash_code_execution_tool_result]\nhi\nexit code 0\n\nDone.',
+      '[bash_code_execution {"command":"echo hi"}]\n\n[bash_code_execution_tool_result]\nhi\nexit code 0\n\n' +
+      '[web_fetch {"url":"https://example.org/a.pdf"}]\n\n[web_fetch_tool_result]\nhttps://example.org/a.pdf\nA report\n\nDone.',
   );
   expect((await gw.waitForRow(idOf(res))).status).toBe(200);
 });
