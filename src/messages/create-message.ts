@@ -70,7 +70,7 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
   if (decision.targets.some(isNative)) return nativeOrTranslated(ctx, req, chat, { ...run, clientHeaders: opts.anthropicHeaders, nativeMessages: req }, shape);
 
   if (!req.stream) {
-    const r = await runChatCompletion(ctx, chat, run, chat.tools);
+    const r = await runChatCompletion(ctx, chat, run);
     const message = chatToMessage(r.completion, { id, model: req.model, usage: r.usage, stopSequences: stops, toolName: shape.toolName });
     const headers = noteIgnoredCitations(gatewayHeaders({ overheadMs: opts.clock.overhead(), target: r.target, decision, requestId }), req);
     return { kind: 'json', body: JSON.stringify(message), headers };

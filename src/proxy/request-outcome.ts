@@ -314,7 +314,8 @@ export function recordFailure(ctx: RecordDeps, meta: RequestMeta, steps: Omit<St
  */
 export async function estimateDelivered(chat: ChatRequest, d: Delivered, counter: TokenCounter, provider?: ProviderId): Promise<Usage> {
   const text = d.text ?? '';
-  const u = await estimateUsage(Array.isArray(chat.messages) ? (chat.messages as any[]) : [], text, counter);
+  // The tool definitions count: providers bill them as prompt tokens (and the answers' estimates count them).
+  const u = await estimateUsage(Array.isArray(chat.messages) ? (chat.messages as any[]) : [], text, counter, chat.tools);
   // Kimi bills a `$web_search` result's content as prompt tokens the body shows a few bytes of: the tokens each result states.
   if (provider === 'moonshot') u.input += searchResultTokens(chat);
   u.output = scaledToDelivered(u.output, d);

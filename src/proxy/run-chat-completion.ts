@@ -16,13 +16,11 @@ export async function runChatCompletion(
   ctx: AppContext,
   body: ChatRequest,
   opts: ChatRunOptions = {},
-  /** Tool definitions an estimate counts (/v1/messages, whose input_tokens count them: estimate-usage.ts). */
-  estimateTools?: unknown,
 ): Promise<{ completion: ChatCompletion; usage: Usage; target: RouteTarget; decision: RouteDecision }> {
   const r = await startChat(ctx, { ...body, stream: false }, opts);
   if (r.kind !== 'json') throw new Error('unreachable: non-stream request streamed');
   const messages = Array.isArray(body.messages) ? (body.messages as any[]) : [];
-  const usage = await usageOrEstimate(r.usage, messages, completionText(r.completion), undefined, estimateTools);
+  const usage = await usageOrEstimate(r.usage, messages, completionText(r.completion), undefined, body.tools);
   return { completion: r.completion, usage, target: r.target, decision: r.decision };
 }
 

@@ -189,7 +189,7 @@ async function answerBridged(run: ResponsesRun, { req, chat, conversation }: Bri
   const estimate = async () => {
     if (bridge.hasUsage) return;
     const reported = s.upstreamUsage();
-    bridge.usageEstimate = responseUsage(reported ? await estimateOutputSampled(reported, bridge.delivered) : await estimateSampled(chat.messages as any[], bridge.delivered));
+    bridge.usageEstimate = responseUsage(reported ? await estimateOutputSampled(reported, bridge.delivered) : await estimateSampled(chat.messages as any[], bridge.delivered, undefined, chat.tools));
   };
   const body = chunkEventStream<ResponseEvent>(chunks, {
     start: () => bridge.start(),
@@ -269,7 +269,7 @@ async function runInBackground(
   let modelId = decision.targets[0]!.modelId;
   job.push(bridge.start(true));
   const estimate = async () => {
-    if (!bridge.hasUsage) bridge.usageEstimate = responseUsage(await estimateSampled(chat.messages as any[], bridge.delivered));
+    if (!bridge.hasUsage) bridge.usageEstimate = responseUsage(await estimateSampled(chat.messages as any[], bridge.delivered, undefined, chat.tools));
   };
   /**
    * The response ends as it stands: cancelled, failed, or complete; its last event (the response

@@ -104,7 +104,7 @@ export function approximatePromptTokens(messages: readonly MessageLike[], tools?
  * Estimated usage for a request whose upstream gave no numbers: the whole prompt plus only the
  * text actually delivered (a cut stream is billed for what the client received, never zero and
  * never the full request). One round trip to the counter for both. `tools`: the request's tool
- * definitions, counted as their JSON where the caller's prompt figures count them (/v1/messages).
+ * definitions, counted as their JSON: providers bill them as prompt tokens.
  */
 export async function estimateUsage(
   prompt: readonly MessageLike[] | string,

@@ -62,7 +62,7 @@ test('a search call streamed without usage: the client\'s estimated usage and th
     { ...head, choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] },
   ]);
   // The delivered text is the call's name and arguments (stream tally order).
-  const expected = await estimateUsage(ask, `$web_search${ARGS}`, gw.ctx.tokenCounter);
+  const expected = await estimateUsage(ask, `$web_search${ARGS}`, gw.ctx.tokenCounter, tools);
   expect(usage).toMatchObject({ prompt_tokens: expected.input, completion_tokens: expected.output });
   expect(row).toMatchObject({ status: 200, estimated: true, promptTokens: expected.input, completionTokens: expected.output });
   expect(row.costUsd).toBeCloseTo(tokensUsd(expected.input, expected.output) + 0.005, 12);
@@ -75,7 +75,7 @@ test('the next turn streamed without usage: the client\'s estimated usage and th
     { ...head, choices: [{ index: 0, delta: { content: ': markets rose.' }, finish_reason: null }] },
     { ...head, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
   ]);
-  const body = await estimateUsage(nextTurn as any[], 'Today: markets rose.', gw.ctx.tokenCounter);
+  const body = await estimateUsage(nextTurn as any[], 'Today: markets rose.', gw.ctx.tokenCounter, tools);
   const input = body.input + SEARCH_TOKENS;
   expect(usage).toMatchObject({ prompt_tokens: input, completion_tokens: body.output, total_tokens: input + body.output });
   expect(row).toMatchObject({ status: 200, estimated: true, promptTokens: input, completionTokens: body.output });
@@ -92,7 +92,7 @@ test('the next turn streamed without usage to a client that did not ask for it: 
     ]);
   const { data: stream, response } = await gw.openai().chat.completions.create({ model: 'moonshot/kimi-k2.6', messages: nextTurn, tools, stream: true }).withResponse();
   for await (const c of stream) expect(c.usage ?? null).toBeNull();
-  const body = await estimateUsage(nextTurn as any[], 'Today: markets rose.', gw.ctx.tokenCounter);
+  const body = await estimateUsage(nextTurn as any[], 'Today: markets rose.', gw.ctx.tokenCounter, tools);
   const row = await gw.waitForRow(response);
   expect(row).toMatchObject({ status: 200, estimated: true, promptTokens: body.input + SEARCH_TOKENS, completionTokens: body.output });
   expect(row.costUsd).toBeCloseTo(tokensUsd(body.input + SEARCH_TOKENS, body.output), 12);
@@ -104,7 +104,7 @@ test('a search call answered whole without usage: the estimated usage the client
     jsonResponse({ id: 'chatcmpl-wse4', object: 'chat.completion', created: 1760000013, model: 'kimi-k2.6', choices: [{ index: 0, message, finish_reason: 'tool_calls' }] });
   const { data, response } = await gw.openai().chat.completions.create({ model: 'moonshot/kimi-k2.6', messages: ask, tools }).withResponse();
   expect(data.choices[0]!.message.tool_calls).toEqual(message.tool_calls as any);
-  const expected = await estimateUsage(ask, `$web_search${ARGS}`, gw.ctx.tokenCounter);
+  const expected = await estimateUsage(ask, `$web_search${ARGS}`, gw.ctx.tokenCounter, tools);
   expect(data.usage).toMatchObject({ prompt_tokens: expected.input, completion_tokens: expected.output });
   const row = await gw.waitForRow(response);
   expect(row).toMatchObject({ status: 200, estimated: true, promptTokens: expected.input, completionTokens: expected.output });

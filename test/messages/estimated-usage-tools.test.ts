@@ -48,3 +48,18 @@ test('JSON: input_tokens counts the tool definitions', async () => {
   const full = (await client.messages.create(params(true))).usage.input_tokens;
   expect(full - bare).toBeGreaterThan(TOOLS_FLOOR);
 });
+
+test("the rows bill what the answers said: the tool definitions counted (providers bill them as prompt), on /v1/messages and chat alike", async () => {
+  const client = new Anthropic({ apiKey: gw.clientKey, baseURL: gw.url, maxRetries: 0 });
+  const { data, response } = await client.messages.create(params(true)).withResponse();
+  const row = await gw.waitForRow(response.headers.get('x-request-id')!);
+  expect(row).toMatchObject({ estimated: true, promptTokens: data.usage.input_tokens });
+  // The same tools on chat, streamed and not: the row's prompt counts them too.
+  const openai = gw.openai();
+  const tools = (REQUEST.tools as any[]).map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.input_schema } }));
+  const bare = await openai.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'Run the tests.' }] }).withResponse();
+  const full = await openai.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'Run the tests.' }], tools }).withResponse();
+  const [bareRow, fullRow] = [await gw.waitForRow(bare.response), await gw.waitForRow(full.response)];
+  expect(fullRow.promptTokens - bareRow.promptTokens).toBeGreaterThan(TOOLS_FLOOR);
+  expect(full.data.usage!.prompt_tokens).toBe(fullRow.promptTokens);
+});
